@@ -1,0 +1,26 @@
+"""Helpers for the course module *Multilevel Models with Python*.
+
+Organised by task:
+
+- :mod:`helpers.data` -- :func:`load` the course and real data sets;
+- :mod:`helpers.simulate` -- the simulators that make the course data;
+- :mod:`helpers.fit` -- :func:`fit_mixed`, fits that reach the maximum;
+- :mod:`helpers.inference` -- :func:`lrt`, :func:`icc` and other tests and summaries;
+- :mod:`helpers.diagnostics` -- :func:`eblups`, residuals and predictions;
+- :mod:`helpers.plots` -- figures; each takes an optional ``ax`` and returns it.
+
+Importing the package changes no global state (no matplotlib style).
+"""
+
+from .data import dataset_names, load
+from .fit import BoundaryWarning, OptimizerWarning, fit_mixed
+from ._checks import MissingDataWarning
+from .inference import LRTResult, design_effect, icc, lrt, mixture_pvalue
+from .diagnostics import eblups, fitted_values, residuals
+
+__all__ = [
+    "load", "dataset_names",
+    "fit_mixed", "OptimizerWarning", "BoundaryWarning", "MissingDataWarning",
+    "lrt", "LRTResult", "mixture_pvalue", "icc", "design_effect",
+    "eblups", "fitted_values", "residuals",
+]
