@@ -37,7 +37,7 @@ test: $(STAMP)
 	$(PY) -m pytest tests _build/nbval --nbval-lax --nbval-current-env
 
 data: $(STAMP)
-	$(PY) -m helpers.simulate
+	$(PY) -m helpers
 
 bench: $(STAMP)
 	$(PY) -m tests.tools.bench

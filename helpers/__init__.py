@@ -17,10 +17,11 @@ from .fit import BoundaryWarning, OptimizerWarning, fit_mixed
 from ._checks import MissingDataWarning
 from .inference import LRTResult, design_effect, icc, lrt, mixture_pvalue
 from .diagnostics import eblups, fitted_values, residuals
+from . import plots
 
 __all__ = [
     "load", "dataset_names",
     "fit_mixed", "OptimizerWarning", "BoundaryWarning", "MissingDataWarning",
     "lrt", "LRTResult", "mixture_pvalue", "icc", "design_effect",
-    "eblups", "fitted_values", "residuals",
+    "eblups", "fitted_values", "residuals", "plots",
 ]

@@ -44,7 +44,7 @@ def _load_course(name: str) -> pd.DataFrame:
     if not path.exists():
         raise FileNotFoundError(
             f"The course data file {path} is missing. Regenerate it with `make data` "
-            "(or `python -m helpers.simulate`) in the repository folder."
+            "(or `python -m helpers`) in the repository folder."
         )
     content = path.read_bytes()
     expected = _read_checksums(DATA_DIR).get(path.name)

@@ -6,7 +6,7 @@ the same bytes. The true parameter values live in the ``*_TRUTH``
 dictionaries so that the codebook (``data/README.md``) and the chapters can
 quote them from one place.
 
-Run ``python -m helpers.simulate`` (or ``make data``) to regenerate ``data/``.
+Run ``python -m helpers`` (or ``make data``) to regenerate ``data/``.
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ def simulate_hospitals(seed: int = 20260101) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def simulate_schools(seed: int = 20260102) -> pd.DataFrame:
+def simulate_schools(seed: int = 1221) -> pd.DataFrame:
     """Students in 20 schools, 30 students each.
 
     Parameters
@@ -183,7 +183,3 @@ def write_course_data(directory: Path | str = DATA_DIR) -> dict[str, str]:
     (directory / "SHA256SUMS").write_text(lines)
     return sums
 
-
-if __name__ == "__main__":
-    for fname, digest in write_course_data().items():
-        print(f"wrote data/{fname}  sha256 {digest[:12]}")
