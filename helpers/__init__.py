@@ -15,13 +15,16 @@ Importing the package changes no global state (no matplotlib style).
 from .data import dataset_names, load
 from .fit import BoundaryWarning, OptimizerWarning, fit_mixed
 from ._checks import MissingDataWarning
-from .inference import LRTResult, design_effect, icc, lrt, mixture_pvalue
-from .diagnostics import eblups, fitted_values, residuals
+from .inference import (BootstrapLRTResult, LRTResult, ProfileCI, bootstrap_lrt, design_effect, icc,
+                        lrt, mixture_pvalue, profile_ci, profile_loglike, variance_reduction, varcomp)
+from .diagnostics import eblups, fitted_values, predict, residuals
 from . import plots
 
 __all__ = [
     "load", "dataset_names",
     "fit_mixed", "OptimizerWarning", "BoundaryWarning", "MissingDataWarning",
     "lrt", "LRTResult", "mixture_pvalue", "icc", "design_effect",
-    "eblups", "fitted_values", "residuals", "plots",
+    "bootstrap_lrt", "BootstrapLRTResult", "varcomp", "variance_reduction",
+    "profile_ci", "profile_loglike", "ProfileCI",
+    "eblups", "fitted_values", "residuals", "predict", "plots",
 ]

@@ -5,22 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .inference import check_mixed
-
-
-def _term_names(inner) -> list[str]:
-    """Random-effect names with the random intercept called 'Intercept'.
-
-    statsmodels names the random intercept after the ``groups`` argument;
-    tidy output should not depend on that.
-    """
-    model = inner.model
-    names = []
-    for i, name in enumerate(model.data.exog_re_names if inner.k_re else []):
-        names.append("Intercept" if np.all(model.exog_re[:, i] == 1) else str(name))
-    if model.k_vc:
-        names += [str(n) for n in model.exog_vc.names]
-    return names
+from .inference import check_mixed, term_names as _term_names
 
 
 def eblups(result) -> pd.DataFrame:
@@ -107,3 +92,115 @@ def residuals(result, conditional: bool = True) -> pd.Series:
     out = pd.Series(inner.model.endog, index=fitted.index) - fitted
     out.name = "resid" if conditional else "resid_marginal"
     return out
+
+
+def _fit_spec(inner) -> dict:
+    """formula, groups and re_formula of a fit (recorded by fit_mixed)."""
+    spec = getattr(inner, "fit_spec", None)
+    if spec is not None:
+        return spec
+    model = inner.model
+    formula = getattr(model, "formula", None)
+    if formula is None:
+        raise ValueError("predict needs a model fitted from a formula (use helpers.fit_mixed).")
+    if model.k_vc or not (inner.k_re == 1 and np.all(model.exog_re[:, 0] == 1)):
+        raise ValueError(
+            "predict cannot recover the random-effects formula of this fit; fit it with "
+            "helpers.fit_mixed, which records it."
+        )
+    return {"formula": formula, "groups": None, "re_formula": None, "vc_formula": None}
+
+
+def predict(result, data, conditional: bool = True) -> pd.Series:
+    """Predictions for new (or the same) rows, with or without the random effects.
+
+    statsmodels' ``result.predict(newdata)`` gives the *marginal* prediction
+    ``X beta`` only: the line of an average cluster. This function can also
+    add each row's cluster effect (its EBLUP), which is the prediction for a
+    known cluster.
+
+    Parameters
+    ----------
+    result : MixedLMResults
+        A fit from :func:`helpers.fit_mixed`.
+    data : pandas.DataFrame
+        Rows to predict: the predictors of the formula and, for conditional
+        predictions, the grouping column.
+    conditional : bool, default True
+        ``True``: ``X beta + Z b_j``, where ``b_j`` is the EBLUP of the row's
+        cluster. A cluster that was not in the fitted data gets ``b = 0`` (the
+        best guess for a new cluster is the average cluster), so its
+        prediction is the marginal one. ``False``: ``X beta`` for every row.
+
+    Returns
+    -------
+    pandas.Series
+        Indexed like ``data``.
+
+    Raises
+    ------
+    ValueError
+        A column the model needs is missing, or a predictor has missing
+        values.
+    TypeError
+        ``result`` is not a mixed model, or ``data`` not a DataFrame.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from helpers import load, fit_mixed, predict
+    >>> res = fit_mixed("Reaction ~ Days", load("sleepstudy"), "Subject", re_formula="~Days")
+    >>> new = pd.DataFrame({"Days": [0, 0], "Subject": [308, 999]})
+    >>> p = predict(res, new)           # subject 308 is known, 999 is new
+    >>> bool(abs(p[1] - res.fe_params["Intercept"]) < 1e-9)
+    True
+    """
+    import patsy
+
+    from ._checks import check_columns, check_frame, formula_columns
+
+    inner = check_mixed(result)
+    check_frame(data)
+    spec = _fit_spec(inner)
+    groups = spec.get("groups")
+    _, rhs = formula_columns(spec["formula"])
+    needed = list(rhs)
+    re_formula = spec.get("re_formula")
+    if re_formula is not None:
+        needed += formula_columns(re_formula, "re_formula")[1]
+    if conditional:
+        if spec.get("vc_formula"):
+            raise ValueError("Conditional predictions for models with vc_formula are not supported; "
+                             "use conditional=False.")
+        if groups is None:
+            raise ValueError("This fit does not record its grouping column; fit it with helpers.fit_mixed.")
+        needed.append(groups)
+    needed = list(dict.fromkeys(needed))
+    check_columns(data, needed, "predict")
+    na = data[needed].isna().any(axis=1)
+    if na.any():
+        raise ValueError(f"{int(na.sum())} row(s) of the new data have missing values in "
+                         f"{', '.join(repr(c) for c in needed if data[c].isna().any())}; drop or fill them first.")
+    fe_info = inner.model.data.model_spec
+    X = patsy.build_design_matrices([fe_info], data, return_type="dataframe")[0]
+    X = X[list(inner.model.exog_names)]
+    out = pd.Series(X.to_numpy() @ np.asarray(inner.fe_params, dtype=float), index=data.index,
+                    name="predicted" if conditional else "predicted_marginal")
+    if not conditional:
+        return out
+    frame = inner.model.data.frame
+    if re_formula is None:
+        Z = np.ones((len(data), 1))
+    else:
+        re_info = patsy.dmatrix(re_formula, frame, return_type="dataframe").design_info
+        Z = np.asarray(patsy.build_design_matrices([re_info], data, return_type="dataframe")[0])
+    k_re = inner.k_re
+    terms = _term_names(inner)[:k_re]
+    table = eblups(inner).pivot(index="group", columns="term", values="estimate")[terms]
+    known = {label: row for label, row in zip(table.index, table.to_numpy())}
+    add = np.zeros(len(data))
+    for i, label in enumerate(data[groups].to_numpy()):
+        b = known.get(label)
+        if b is not None:  # a new cluster keeps random effect zero
+            add[i] = float(Z[i, :k_re] @ b)
+    return out + add

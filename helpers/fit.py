@@ -6,6 +6,23 @@ the dietox random-slope model it ends "Converged: No" far from the maximum.
 :func:`fit_mixed` runs several optimisers, keeps the best converged fit, and
 records what each optimiser found in ``result.fit_audit`` so that a reader
 can see the check.
+
+How it works (fast path first, the full battery when in doubt):
+
+1. Two optimisers maximise the exact profile log-likelihood (fixed effects
+   and residual variance profiled out, see :mod:`helpers._lik`) from two
+   different starts: L-BFGS-B with the variances bounded at zero (as lme4
+   does) from statsmodels' default start, and BFGS without bounds from a
+   second start.
+2. statsmodels' own BFGS is run from the best point found; its result is
+   the ``MixedLMResults`` returned (so ``summary()`` and every attribute
+   are statsmodels' own) and its convergence test is statsmodels' own.
+3. If the two optimisers do not agree, one of them did not converge, the
+   statsmodels run does not confirm, or the fit is on the boundary of the
+   parameter space (a variance at zero, a correlation at +-1: the hard
+   case), statsmodels' optimisers are also run from the default start
+   (``DEFAULT_METHODS``) and Nelder-Mead from the best point, and the
+   best converged fit is kept.
 """
 
 from __future__ import annotations
@@ -17,6 +34,7 @@ import pandas as pd
 import statsmodels.formula.api as smf
 
 from ._checks import prepare_mixed_data
+from ._lik import MixedLik, single_thread
 
 #: Optimisers run from statsmodels' default start. The gradient methods are
 #: quick; Powell does not use the gradient and gets past flat regions where
@@ -29,6 +47,9 @@ CONFIRM_METHODS = ("nm",)
 
 #: Log-likelihoods closer than this count as the same maximum.
 LLF_TOL = 1e-3
+
+#: The two fast optimisers must agree this closely to skip the full battery.
+AGREE_TOL = 1e-4
 
 #: At most this many log-likelihood evaluations per optimiser run, so that an
 #: optimiser lost in a degenerate region cannot hang a chapter.
@@ -83,12 +104,12 @@ def _attempt(model, reml, method, start=None):
         except (np.linalg.LinAlgError, ValueError):
             pass
     llf = float(result.llf)
-    record["llf"] = llf
-    record["converged"] = bool(result.converged)
     if not np.isfinite(llf) or not np.all(np.isfinite(result.fe_params)):
         record["note"] = "failed: non-finite log-likelihood or estimates"
-        record["converged"] = False
+        record["grad_norm"] = np.nan
         return None, record
+    record["llf"] = llf
+    record["converged"] = bool(result.converged)
     msgs = sorted({str(w.message).split(".")[0] for w in caught
                    if "Retrying" not in str(w.message)})
     record["note"] = "; ".join(msgs)
@@ -115,14 +136,190 @@ def _boundary_messages(result) -> list[str]:
     return msgs
 
 
+def _fast_attempt(lik, label, method, start, start_label, bounded):
+    """Maximise the exact profile log-likelihood with scipy; returns (theta, record)."""
+    from scipy import optimize
+
+    record = {"method": label, "start": start_label, "llf": np.nan, "converged": False,
+              "grad_norm": np.nan, "note": ""}
+    calls = [0]
+
+    def negll(t):
+        calls[0] += 1
+        if calls[0] > MAX_EVALS:
+            raise _BudgetExceeded
+        v, g = lik.loglike_grad(t)
+        if not np.isfinite(v):
+            return 1e300, np.zeros(len(t))
+        return -v, -g
+
+    options = {"maxiter": 1000}
+    if method == "L-BFGS-B":
+        options.update(maxfun=MAX_EVALS, ftol=1e-13, gtol=1e-8)
+    else:
+        options.update(gtol=1e-7)
+    try:
+        with np.errstate(all="ignore"):
+            res = optimize.minimize(negll, np.asarray(start, float), method=method, jac=True,
+                                    bounds=lik.bounds() if bounded else None, options=options)
+            # In the square-root parametrisation a variance of exactly zero is a
+            # stationary point: the gradient there is zero whether or not the
+            # likelihood rises when the variance moves off zero. Probe, and
+            # restart from a better point if there is one.
+            for _ in range(5):
+                better = _probe_boundary(lik, np.asarray(res.x, dtype=float), -float(res.fun))
+                if better is None:
+                    break
+                res = optimize.minimize(negll, better, method=method, jac=True,
+                                        bounds=lik.bounds() if bounded else None, options=options)
+    except _BudgetExceeded:
+        record["note"] = f"failed: no convergence within {MAX_EVALS} log-likelihood evaluations"
+        return None, record
+    except (np.linalg.LinAlgError, ValueError, FloatingPointError, OverflowError) as err:
+        record["note"] = f"failed: {type(err).__name__}: {err}"
+        return None, record
+    theta = np.asarray(res.x, dtype=float)
+    if not bounded and lik.n_theta:
+        theta = _canonical(lik, theta)
+    llf = lik.loglike(theta)
+    if not np.isfinite(llf):
+        record["note"] = "failed: non-finite log-likelihood"
+        return None, record
+    grad = _projected_gradient(lik, theta)
+    record["llf"] = float(llf)
+    record["grad_norm"] = float(np.sqrt(np.sum(grad ** 2)))
+    # scipy's own test, or (BFGS often ends with "precision loss" right at the
+    # maximum) a small gradient of the profile log-likelihood.
+    record["converged"] = bool(res.success) or record["grad_norm"] < 1e-3
+    record["note"] = "" if res.success else str(res.message)
+    return theta, record
+
+
+def _probe_boundary(lik, theta, llf):
+    """A point with a higher log-likelihood next to a variance at zero, or None."""
+    diag = [i for i, (lo, _) in enumerate(lik.bounds()) if lo is not None]
+    best, best_llf = None, llf + 1e-9
+    for i in diag:
+        if abs(theta[i]) > 1e-6:
+            continue
+        for step in (1e-3, 1e-2, 0.1, 0.3, 1.0):
+            trial = theta.copy()
+            trial[i] = step
+            v = lik.loglike(trial)
+            if v > best_llf:
+                best, best_llf = trial, v
+    return best
+
+
+def _canonical(lik, theta):
+    """The same covariance with a non-negative diagonal of Lambda (signs are not identified)."""
+    theta = theta.copy()
+    k = lik.k_re
+    if k:
+        L = np.zeros((k, k))
+        L[np.tril_indices(k)] = theta[: lik.k_re2]
+        L = L * np.where(np.diag(L) < 0, -1.0, 1.0)[None, :]
+        theta[: lik.k_re2] = L[np.tril_indices(k)]
+    theta[lik.k_re2:] = np.abs(theta[lik.k_re2:])
+    return theta
+
+
+def _projected_gradient(lik, theta):
+    """Gradient of the profile log-likelihood, with the components that push
+    against a bound (a variance at zero, moving down) set to zero."""
+    _, grad = lik.loglike_grad(theta)
+    for i, (lo, _) in enumerate(lik.bounds()):
+        if lo is not None and theta[i] <= lo + 1e-8 and grad[i] < 0:
+            grad[i] = 0.0
+    return grad
+
+
+def _fit_model(model, reml, methods):
+    """Run the optimisers on a built MixedLM; returns (best result, audit DataFrame)."""
+    results, records = [], []
+
+    def add(res, rec):
+        results.append(res)
+        records.append(rec)
+
+    lik = MixedLik(model, reml)
+    thetas = {}
+    if lik.n_theta:
+        default = lik.default_theta()
+        for label, method, start, start_label, bounded in (
+                ("L-BFGS-B (profile)", "L-BFGS-B", default, "default", True),
+                ("BFGS (profile)", "BFGS", 0.5 * default, "half default", False)):
+            theta, rec = _fast_attempt(lik, label, method, start, start_label, bounded)
+            add(None, rec)
+            if theta is not None:
+                thetas[len(records) - 1] = theta
+
+    fast_ok = [i for i in thetas if records[i]["converged"]]
+    confirmed = False
+    if thetas:
+        best_fast = max(thetas, key=lambda i: records[i]["llf"])
+        res, rec = _attempt(model, reml, "bfgs", start=thetas[best_fast])
+        rec["start"] = "best so far"
+        add(res, rec)
+        llfs = [records[i]["llf"] for i in fast_ok]
+        confirmed = (len(fast_ok) == 2 and max(llfs) - min(llfs) <= AGREE_TOL
+                     and res is not None and rec["converged"]
+                     and rec["llf"] >= max(llfs) - AGREE_TOL
+                     and not _boundary_messages(res))
+    elif lik.n_theta == 0:
+        confirmed = False
+
+    run_battery = not confirmed or methods is not None
+    if run_battery:
+        for method in (DEFAULT_METHODS if methods is None else methods):
+            add(*_attempt(model, reml, method))
+        ok = [i for i, r in enumerate(results) if r is not None]
+        if not ok:
+            detail = "; ".join(f"{r['method']}: {r['note']}" for r in records)
+            raise RuntimeError(f"Every optimiser failed: {detail}")
+        # Confirm from the highest point found (and polish it with a gradient
+        # method if the run that found it did not converge).
+        cand = [i for i in range(len(records)) if np.isfinite(records[i]["llf"])
+                and (results[i] is not None or i in thetas)]
+        best_any = max(cand, key=lambda i: records[i]["llf"])
+        if results[best_any] is not None:
+            start = results[best_any].params_object.get_packed(use_sqrt=model.use_sqrt, has_fe=False)
+        else:
+            start = thetas[best_any]
+        confirm = list(CONFIRM_METHODS)
+        if not records[best_any]["converged"]:
+            confirm += ["bfgs", "lbfgs"]
+        for method in confirm:
+            res, rec = _attempt(model, reml, method, start=start)
+            add(res, rec)
+
+    ok = [i for i, r in enumerate(results) if r is not None]
+    if not ok:
+        detail = "; ".join(f"{r['method']}: {r['note']}" for r in records)
+        raise RuntimeError(f"Every optimiser failed: {detail}")
+    conv = [i for i in ok if records[i]["converged"]]
+    pool = conv if conv else ok
+    chosen = max(pool, key=lambda i: records[i]["llf"])
+    best = results[chosen]
+    best_llf = records[chosen]["llf"]
+
+    audit = pd.DataFrame(records)
+    audit["gap"] = best_llf - audit["llf"]
+    audit["chosen"] = False
+    audit.loc[chosen, "chosen"] = True
+    audit = audit[["method", "start", "llf", "converged", "grad_norm", "gap", "chosen", "note"]]
+    return best, audit, bool(conv)
+
+
 def fit_mixed(formula, data, groups, re_formula=None, reml=True, vc_formula=None,
-              methods=DEFAULT_METHODS, warn=True):
+              methods=None, warn=True):
     """Fit a linear mixed model and make sure the estimate is the maximum.
 
-    Several optimisers are run from statsmodels' default start; if the best
-    log-likelihood came from a run that did not converge, the gradient
-    optimisers are restarted from there. The converged fit with the highest
-    log-likelihood is returned.
+    statsmodels' default ``fit()`` can stop short of the maximum of the
+    likelihood and still say "Converged: Yes". This function runs more than
+    one optimiser from more than one start, checks that they agree, and
+    returns the converged fit with the highest log-likelihood. What each
+    optimiser found is kept in ``result.fit_audit`` so you can see the check.
 
     Parameters
     ----------
@@ -142,30 +339,54 @@ def fit_mixed(formula, data, groups, re_formula=None, reml=True, vc_formula=None
         likelihood-ratio test only with ``reml=False``.
     vc_formula : dict, optional
         Independent variance components, passed to statsmodels.
-    methods : sequence of str
-        Optimisers to try (statsmodels/scipy names).
+    methods : sequence of str, optional
+        statsmodels/scipy optimiser names to run from statsmodels' default
+        start as well (for example ``("lbfgs", "bfgs", "cg", "powell")`` to
+        show in a chapter how the individual optimisers fare). By default
+        they run only when the fast check is in doubt.
     warn : bool, default True
         Warn (:class:`OptimizerWarning`) when the best maximum was reached by
         one optimiser only or no optimiser converged, and
-        (:class:`BoundaryWarning`) when a variance is estimated at zero.
+        (:class:`BoundaryWarning`) when a variance is estimated at zero or a
+        correlation at +-1.
 
     Returns
     -------
     statsmodels.regression.mixed_linear_model.MixedLMResults
         The best fit. ``result.fit_audit`` is a DataFrame with one row per
-        optimiser run: ``method``, ``start``, ``llf``, ``converged``,
-        ``grad_norm`` (norm of the gradient of the profile log-likelihood),
+        optimiser run: ``method``, ``start`` (``"default"`` is statsmodels'
+        default starting point), ``llf``, ``converged``, ``grad_norm`` (norm
+        of the gradient of the profile log-likelihood where the run ended),
         ``gap`` (how far below the best log-likelihood the run ended),
         ``chosen`` and ``note`` (statsmodels' warnings or the error).
+        ``result.fit_spec`` records the arguments (used by
+        :func:`helpers.predict`).
 
     Raises
     ------
     ValueError, TypeError
         For data that cannot be fitted, with a message that names the problem
         (a column not in the data, missing cluster labels, a single cluster,
-        a non-numeric outcome, an empty frame).
+        a non-numeric outcome, an empty frame, a data argument that is not a
+        DataFrame).
     RuntimeError
         If every optimiser failed.
+
+    See Also
+    --------
+    varcomp : the variance components on the data scale.
+    lrt : likelihood-ratio tests between fits.
+
+    Notes
+    -----
+    The fast path: two optimisers (L-BFGS-B with variances bounded at zero
+    from statsmodels' default start, and unbounded BFGS from a second start)
+    maximise the exact profile log-likelihood; statsmodels' BFGS then
+    restarts from the best point and produces the result. If the two do not
+    agree, either did not converge, statsmodels does not confirm, or the
+    fit is on the boundary of the parameter space, the full battery of
+    statsmodels optimisers (``DEFAULT_METHODS``) is run as well, with
+    Nelder-Mead from the best point.
 
     Examples
     --------
@@ -175,49 +396,25 @@ def fit_mixed(formula, data, groups, re_formula=None, reml=True, vc_formula=None
     -871.814
     """
     rows = prepare_mixed_data(formula, data, groups, re_formula, vc_formula)
-    model = smf.mixedlm(formula, rows, groups=groups, re_formula=re_formula, vc_formula=vc_formula)
+    model = _build_model(formula, rows, groups, re_formula, vc_formula)
+    with single_thread():
+        try:
+            best, audit, any_converged = _fit_model(model, reml, methods)
+        except RuntimeError as err:
+            raise RuntimeError(f"Could not fit {formula!r}: {err}") from None
+    best_llf = float(best.llf)
+    chosen = int(np.flatnonzero(audit["chosen"].to_numpy())[0])
 
-    results, records = [], []
-    for method in methods:
-        res, rec = _attempt(model, reml, method)
-        results.append(res)
-        records.append(rec)
-
-    ok = [i for i, r in enumerate(results) if r is not None]
-    if not ok:
-        detail = "; ".join(f"{r['method']}: {r['note']}" for r in records)
-        raise RuntimeError(f"Every optimiser failed for {formula!r}: {detail}")
-
-    # Confirm from the highest point found (and polish it with a gradient
-    # method if the run that found it did not converge).
-    best_any = max(ok, key=lambda i: records[i]["llf"])
-    start = results[best_any].params_object.get_packed(use_sqrt=model.use_sqrt, has_fe=False)
-    confirm = list(CONFIRM_METHODS)
-    if not records[best_any]["converged"]:
-        confirm += ["bfgs", "lbfgs"]
-    for method in confirm:
-        res, rec = _attempt(model, reml, method, start=start)
-        results.append(res)
-        records.append(rec)
-    ok = [i for i, r in enumerate(results) if r is not None]
-    conv = [i for i in ok if records[i]["converged"]]
-
-    pool = conv if conv else ok
-    chosen = max(pool, key=lambda i: records[i]["llf"])
-    best = results[chosen]
-    best_llf = records[chosen]["llf"]
-
-    audit = pd.DataFrame(records)
-    audit["gap"] = best_llf - audit["llf"]
-    audit["chosen"] = False
-    audit.loc[chosen, "chosen"] = True
-    audit = audit[["method", "start", "llf", "converged", "grad_norm", "gap", "chosen", "note"]]
-    best.fit_audit = audit
-    best.groups_name = groups
+    # Set on the inner results so that the wrapper and the unwrapped object both see them.
+    inner = getattr(best, "_results", best)
+    inner.fit_audit = audit
+    inner.groups_name = groups
+    inner.fit_spec = {"formula": formula, "groups": groups, "re_formula": re_formula,
+                      "vc_formula": vc_formula, "reml": bool(reml)}
 
     if warn:
         agree = audit[(audit["gap"].abs() <= LLF_TOL) & audit["converged"]]
-        if not conv:
+        if not any_converged:
             warnings.warn(
                 f"No optimiser converged for {formula!r}; the fit with the highest "
                 f"log-likelihood ({best_llf:.4f}) is returned but may not be the maximum. "
@@ -238,3 +435,12 @@ def fit_mixed(formula, data, groups, re_formula=None, reml=True, vc_formula=None
                 BoundaryWarning, stacklevel=2)
     return best
 
+
+def _build_model(formula, rows, groups, re_formula, vc_formula):
+    """statsmodels' MixedLM, with formula errors turned into a clear ValueError."""
+    from patsy import PatsyError
+
+    try:
+        return smf.mixedlm(formula, rows, groups=groups, re_formula=re_formula, vc_formula=vc_formula)
+    except PatsyError as err:
+        raise ValueError(f"Cannot build the model {formula!r} from the data: {err.message}") from None

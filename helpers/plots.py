@@ -80,3 +80,441 @@ def cluster_lines(data: pd.DataFrame, x: str, y: str, cluster: str, pooled: bool
     if legend:
         ax.legend(title=cluster, fontsize="small", frameon=False)
     return ax
+
+
+# ---------------------------------------------------------------------------
+# Figures of fitted models
+# ---------------------------------------------------------------------------
+
+def _mixed(result):
+    from .inference import check_mixed
+    return check_mixed(result)
+
+
+def _qq_points(values):
+    """Sorted values against standard-normal quantiles (Blom plotting positions)."""
+    from scipy import stats
+
+    v = np.sort(np.asarray(values, dtype=float))
+    n = len(v)
+    q = stats.norm.ppf((np.arange(1, n + 1) - 0.375) / (n + 0.25))
+    return q, v
+
+
+def _qq_line(ax, q, v, color=POOLED_COLOR):
+    """Reference line through the first and third quartiles (as R's qqline)."""
+    from scipy import stats
+
+    q1, q3 = np.percentile(v, [25, 75])
+    z1, z3 = stats.norm.ppf([0.25, 0.75])
+    slope = (q3 - q1) / (z3 - z1) if z3 != z1 else 1.0
+    inter = q1 - slope * z1
+    xs = np.array([q.min(), q.max()])
+    ax.plot(xs, inter + slope * xs, color=color, linestyle="--", linewidth=1.5, label="normal reference")
+
+
+def spaghetti(source, x, y=None, cluster=None, ax=None, marginal: bool = True, alpha: float = 0.5):
+    """One line per cluster: the cluster fits ("spaghetti") and the overall line.
+
+    Two uses:
+
+    - ``spaghetti(data, x, y, cluster)``: each cluster's own least-squares
+      line of ``y`` on ``x`` (no pooling), and the single line through all
+      rows (complete pooling), dashed;
+    - ``spaghetti(result, x)``: each cluster's line from a fitted mixed
+      model (fixed effects plus that cluster's EBLUPs: partial pooling), and
+      the population-average line ``X beta``, dashed.
+
+    Comparing the two pictures shows shrinkage: the model's cluster lines
+    are pulled towards the average line, most for the small clusters.
+
+    Parameters
+    ----------
+    source : pandas.DataFrame or MixedLMResults
+        The data, or a fit from :func:`helpers.fit_mixed`.
+    x : str
+        Column on the horizontal axis (for a fit: a predictor of the model).
+    y, cluster : str, optional
+        Outcome and cluster columns; needed (only) when ``source`` is data.
+    ax : matplotlib.axes.Axes, optional
+    marginal : bool, default True
+        Draw the overall (pooled or population-average) line.
+    alpha : float, default 0.5
+        Transparency of the cluster lines.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    ax = _axes(ax)
+    color = PALETTE[0]
+    if isinstance(source, pd.DataFrame):
+        if y is None or cluster is None:
+            raise ValueError("spaghetti(data, x, y, cluster): give the outcome `y` and the `cluster` column.")
+        check_frame(source)
+        check_columns(source, [x, y, cluster], "spaghetti")
+        data = source.dropna(subset=[x, y, cluster])
+        for _, part in data.groupby(cluster, sort=False):
+            if len(part) > 1 and part[x].nunique() > 1:
+                b0, b1 = _line(part[x], part[y])
+                xs = np.array([part[x].min(), part[x].max()])
+                ax.plot(xs, b0 + b1 * xs, color=color, alpha=alpha, linewidth=1)
+        ax.plot([], [], color=color, alpha=alpha, label="each cluster's own OLS line")
+        if marginal:
+            b0, b1 = _line(data[x], data[y])
+            xs = np.array([data[x].min(), data[x].max()])
+            ax.plot(xs, b0 + b1 * xs, color=POOLED_COLOR, linestyle="--", linewidth=2.5,
+                    label="pooled line (all rows)")
+        ax.set_ylabel(y)
+    else:
+        from .diagnostics import fitted_values
+
+        inner = _mixed(source)
+        frame = inner.model.data.frame.loc[inner.model.data.row_labels]
+        if x not in frame.columns:
+            raise ValueError(f"{x!r} is not a column of the data this model was fitted to.")
+        cond = fitted_values(inner, conditional=True).to_numpy()
+        marg = fitted_values(inner, conditional=False).to_numpy()
+        xv = frame[x].to_numpy()
+        groups = np.asarray(inner.model.groups)
+        for g in pd.unique(groups):
+            sel = groups == g
+            order = np.argsort(xv[sel], kind="stable")
+            ax.plot(xv[sel][order], cond[sel][order], color=color, alpha=alpha, linewidth=1)
+        ax.plot([], [], color=color, alpha=alpha, label="cluster lines (fixed effects + EBLUPs)")
+        if marginal:
+            order = np.argsort(xv, kind="stable")
+            ax.plot(xv[order], marg[order], color=POOLED_COLOR, linestyle="--", linewidth=2.5,
+                    label="population-average line")
+        ax.set_ylabel(str(inner.model.endog_names))
+    ax.set_xlabel(x)
+    ax.legend(fontsize="small", frameon=False)
+    return ax
+
+
+def resid_qq(result, ax=None, conditional: bool = True):
+    """Normal QQ plot of the residuals of a mixed model.
+
+    If the level-1 errors are normal, the points lie near the dashed line
+    (drawn through the quartiles); S-shapes mean heavy or light tails,
+    a bend at one end means skewness, single points far off are outliers.
+
+    Parameters
+    ----------
+    result : MixedLMResults
+    ax : matplotlib.axes.Axes, optional
+    conditional : bool, default True
+        Conditional residuals ``y - X beta - Z b`` (the level-1 errors; the
+        usual choice), or marginal ones ``y - X beta``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    from .diagnostics import residuals
+
+    inner = _mixed(result)
+    ax = _axes(ax)
+    r = residuals(inner, conditional=conditional).to_numpy()
+    q, v = _qq_points(r)
+    ax.scatter(q, v, s=12, alpha=0.6, color=PALETTE[0], label="residuals")
+    _qq_line(ax, q, v)
+    ax.set_xlabel("standard normal quantile")
+    ax.set_ylabel(("conditional" if conditional else "marginal") + " residual")
+    ax.legend(fontsize="small", frameon=False)
+    return ax
+
+
+def resid_vs_fitted(result, ax=None, conditional: bool = True, smooth: bool = True):
+    """Residuals against fitted values, with a zero line and a lowess smooth.
+
+    A horizontal band of even width around zero is what a good model gives.
+    A funnel means the residual variance is not constant; a curved smooth
+    means the mean is mis-specified (a missing term or transformation).
+
+    Parameters
+    ----------
+    result : MixedLMResults
+    ax : matplotlib.axes.Axes, optional
+    conditional : bool, default True
+        Conditional (with EBLUPs) or marginal fitted values and residuals.
+    smooth : bool, default True
+        Add a lowess curve of the residuals.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    from .diagnostics import fitted_values, residuals
+
+    inner = _mixed(result)
+    ax = _axes(ax)
+    f = fitted_values(inner, conditional=conditional).to_numpy()
+    r = residuals(inner, conditional=conditional).to_numpy()
+    ax.scatter(f, r, s=12, alpha=0.6, color=PALETTE[0], label="residuals")
+    ax.axhline(0.0, color=POOLED_COLOR, linewidth=1, linestyle="--")
+    if smooth and len(f) > 5:
+        from statsmodels.nonparametric.smoothers_lowess import lowess
+
+        sm = lowess(r, f, frac=0.6, return_sorted=True)
+        ax.plot(sm[:, 0], sm[:, 1], color=PALETTE[1], linewidth=2, label="lowess smooth")
+    kind = "conditional" if conditional else "marginal"
+    ax.set_xlabel(f"{kind} fitted value")
+    ax.set_ylabel(f"{kind} residual")
+    ax.legend(fontsize="small", frameon=False)
+    return ax
+
+
+def _eblup_term(inner, term):
+    from .diagnostics import eblups
+    from .inference import _resolve_term
+
+    key = _resolve_term(inner, term)
+    if key == "Residual":
+        raise ValueError("Choose a random effect (e.g. 'Intercept'), not the residual.")
+    table = eblups(inner)
+    return key, table[table["term"] == key].reset_index(drop=True)
+
+
+def eblup_qq(result, term: str = "Intercept", ax=None, label: int = 2):
+    """Normal QQ plot of the predicted random effects (EBLUPs) of one term.
+
+    The model assumes the random effects are normal. EBLUPs are shrunken
+    (their spread is smaller than the variance estimate), so judge the
+    *shape* against the dashed line through the quartiles, not the slope;
+    clusters far off the line are candidates for a closer look.
+
+    Parameters
+    ----------
+    result : MixedLMResults
+    term : str, default "Intercept"
+        Which random effect: ``"Intercept"`` or a random slope's name.
+    ax : matplotlib.axes.Axes, optional
+    label : int, default 2
+        Label this many clusters at each end with their names.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    inner = _mixed(result)
+    key, tab = _eblup_term(inner, term)
+    ax = _axes(ax)
+    order = np.argsort(tab["estimate"].to_numpy(), kind="stable")
+    q, v = _qq_points(tab["estimate"])
+    ax.scatter(q, v, s=18, color=PALETTE[0], label="EBLUPs")
+    _qq_line(ax, q, v)
+    groups = tab["group"].to_numpy()[order]
+    n = len(v)
+    for i in sorted(set(range(min(label, n))) | set(range(max(n - label, 0), n))):
+        ax.annotate(str(groups[i]), (q[i], v[i]), textcoords="offset points", xytext=(4, 2),
+                    fontsize="small")
+    ax.set_xlabel("standard normal quantile")
+    ax.set_ylabel(f"EBLUP of {key}")
+    ax.legend(fontsize="small", frameon=False)
+    return ax
+
+
+def caterpillar(result, term: str = "Intercept", ax=None, level: float = 0.95, label=None,
+                threshold: float = 2.5):
+    """Caterpillar plot: every cluster's EBLUP with its conditional interval, sorted.
+
+    Each row is a cluster: the point is its predicted random effect and the
+    bar ``estimate +- z * se`` uses the conditional standard error from
+    :func:`helpers.eblups` (95 % by default). Clusters are sorted by their
+    EBLUP. Wide bars are small clusters (little information, much
+    shrinkage). Clusters whose standardised EBLUP (the EBLUP divided by its
+    own standard deviation ``sqrt(D - se^2)``) exceeds ``threshold`` are
+    drawn in another colour and labelled: outliers to check in the data.
+
+    Parameters
+    ----------
+    result : MixedLMResults
+    term : str, default "Intercept"
+        Which random effect: ``"Intercept"`` or a random slope's name.
+    ax : matplotlib.axes.Axes, optional
+    level : float, default 0.95
+        Coverage of the conditional intervals.
+    label : None, int or list, optional
+        ``None``: label the outliers (see ``threshold``); an int ``k``:
+        label the ``k`` clusters with the largest standardised EBLUPs; a
+        list: label those clusters.
+    threshold : float, default 2.5
+        Standardised-EBLUP size that marks an outlier when ``label`` is None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    from scipy import stats
+
+    from .inference import varcomp
+
+    inner = _mixed(result)
+    key, tab = _eblup_term(inner, term)
+    ax = _axes(ax)
+    z = stats.norm.ppf(0.5 + level / 2)
+    tab = tab.sort_values("estimate", kind="stable").reset_index(drop=True)
+    var = float(varcomp(inner).loc[key, "estimate"])
+    sd_blup = np.sqrt(np.clip(var - tab["se"].to_numpy() ** 2, 1e-300, None))
+    std = tab["estimate"].to_numpy() / sd_blup if var > 0 else np.zeros(len(tab))
+    if label is None:
+        flagged = np.abs(std) > threshold
+    elif isinstance(label, (int, np.integer)):
+        flagged = np.zeros(len(tab), dtype=bool)
+        flagged[np.argsort(-np.abs(std), kind="stable")[: int(label)]] = True
+    else:
+        wanted = set(label)
+        flagged = tab["group"].isin(wanted).to_numpy()
+    pos = np.arange(len(tab))
+    est, se = tab["estimate"].to_numpy(), tab["se"].to_numpy()
+    normal = ~flagged
+    ax.errorbar(est[normal], pos[normal], xerr=z * se[normal], fmt="o", markersize=3,
+                color=PALETTE[0], ecolor=PALETTE[0], elinewidth=1, alpha=0.8,
+                label=f"EBLUP with {level:.0%} conditional interval")
+    if flagged.any():
+        ax.errorbar(est[flagged], pos[flagged], xerr=z * se[flagged], fmt="s", markersize=4,
+                    color=PALETTE[3], ecolor=PALETTE[3], elinewidth=1.5, label="labelled clusters")
+        for i in np.flatnonzero(flagged):
+            ax.annotate(str(tab["group"].iloc[i]), (est[i] + z * se[i], pos[i]),
+                        textcoords="offset points", xytext=(4, -3), fontsize="small")
+    ax.axvline(0.0, color=POOLED_COLOR, linewidth=1, linestyle="--")
+    ax.set_yticks([])
+    ax.set_ylabel(f"clusters, sorted by their EBLUP ({len(tab)})")
+    ax.set_xlabel(f"EBLUP of {key}")
+    ax.legend(fontsize="small", frameon=False, loc="upper left")
+    return ax
+
+
+def shrinkage(result, term: str = "Intercept", ax=None):
+    """Shrinkage: each cluster's own estimate against the model's, by cluster size.
+
+    For every cluster two values of the chosen coefficient (the intercept,
+    or a random slope) are drawn against the cluster size:
+
+    - *no pooling*: the cluster's own least-squares estimate, from its rows
+      alone (the fixed part of the model held at its estimate);
+    - *partial pooling*: the model's estimate for that cluster, the fixed
+      coefficient plus the cluster's EBLUP.
+
+    A segment joins the two. The horizontal line is *complete pooling*, the
+    fixed coefficient. Small clusters are pulled far towards it, large
+    clusters hardly move: that is shrinkage.
+
+    Parameters
+    ----------
+    result : MixedLMResults
+    term : str, default "Intercept"
+        ``"Intercept"`` or a random slope's name.
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    from .diagnostics import eblups
+    from .inference import _resolve_term, term_names
+
+    inner = _mixed(result)
+    key = _resolve_term(inner, term)
+    names = term_names(inner)
+    if key == "Residual" or names.index(key) >= inner.k_re:
+        raise ValueError("shrinkage is drawn for a random intercept or slope, not for "
+                         f"{key!r}.")
+    k = names.index(key)
+    model = inner.model
+    fe = np.asarray(inner.fe_params, dtype=float)
+    exog_names = list(model.exog_names)
+    fixed = float(fe[exog_names.index(key)]) if key in exog_names else 0.0
+    resid = model.endog - model.exog @ fe
+    tab = eblups(inner)
+    tab = tab[tab["term"] == key].set_index("group")
+    sizes, own, pooled = [], [], []
+    for ix, label in enumerate(model.group_labels):
+        rows = model.row_indices[label]
+        Z = model.exog_re_li[ix] if inner.k_re else None
+        r = resid[rows]
+        if Z is None or np.linalg.matrix_rank(Z) < Z.shape[1]:
+            continue  # the cluster cannot estimate its own coefficients
+        b_own, *_ = np.linalg.lstsq(Z, r, rcond=None)
+        sizes.append(len(rows))
+        own.append(fixed + b_own[k])
+        pooled.append(fixed + float(tab.loc[label, "estimate"]))
+    if not sizes:
+        raise ValueError("No cluster has enough rows to estimate its own coefficient.")
+    sizes, own, pooled = map(np.asarray, (sizes, own, pooled))
+    # Spread clusters of the same size a little sideways so they do not hide each other.
+    xpos = sizes.astype(float).copy()
+    width = 0.35 * (np.min(np.diff(np.unique(sizes))) if len(np.unique(sizes)) > 1 else 1.0)
+    for s in np.unique(sizes):
+        sel = np.flatnonzero(sizes == s)
+        if len(sel) > 1:
+            order = sel[np.argsort(own[sel], kind="stable")]
+            xpos[order] = s + np.linspace(-width, width, len(sel))
+    ax = _axes(ax)
+    for s, a, b in zip(xpos, own, pooled):
+        ax.plot([s, s], [a, b], color="0.6", linewidth=0.8, zorder=1)
+    ax.scatter(xpos, own, s=20, marker="o", facecolors="none", edgecolors=PALETTE[0],
+               label="no pooling (cluster's own estimate)", zorder=2)
+    ax.scatter(xpos, pooled, s=20, marker="^", color=PALETTE[1],
+               label="partial pooling (fixed + EBLUP)", zorder=3)
+    ax.axhline(fixed, color=POOLED_COLOR, linestyle="--", linewidth=1.5,
+               label="complete pooling (fixed effect)")
+    ax.set_xlabel("cluster size (rows)")
+    ax.set_ylabel(key if key != "Intercept" else "cluster intercept")
+    ax.legend(fontsize="small", frameon=False)
+    return ax
+
+
+def profile(result, term: str = "Intercept", ax=None, level: float = 0.95, n_points: int = 25):
+    """Profile likelihood of a variance component, with its confidence interval.
+
+    Draws the likelihood-ratio statistic ``2 (llf - profile llf)`` against
+    the value of the variance (data scale). The curve touches zero at the
+    estimate; the horizontal line at the chi-square cut-off (3.84 for 95 %)
+    meets it at the ends of the profile confidence interval
+    (:func:`helpers.profile_ci`), marked by vertical lines. An asymmetric
+    curve is why "estimate +- 1.96 SE" is the wrong interval for a variance.
+
+    Parameters
+    ----------
+    result : MixedLMResults
+    term : str, default "Intercept"
+        ``"Intercept"``, a random slope's name, a ``vc_formula`` name or
+        ``"Residual"``.
+    ax : matplotlib.axes.Axes, optional
+    level : float, default 0.95
+    n_points : int, default 25
+        Number of values at which the profile is computed.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    from scipy import stats
+
+    from .inference import profile_ci, profile_loglike
+
+    inner = _mixed(result)
+    ci = profile_ci(inner, term, level)
+    span = ci.upper - ci.lower
+    lo = max(0.0, ci.lower - 0.15 * span) if ci.term != "Residual" else max(ci.lower - 0.15 * span, 1e-3 * ci.lower)
+    hi = ci.upper + 0.15 * span
+    values = np.unique(np.concatenate([np.linspace(lo, hi, n_points), [ci.estimate, ci.lower, ci.upper]]))
+    if ci.term == "Residual":
+        values = values[values > 0]
+    prof = profile_loglike(inner, ci.term, values)
+    ax = _axes(ax)
+    ax.plot(prof["value"], np.clip(prof["lr"], 0, None), color=PALETTE[0], linewidth=2,
+            label="profile likelihood-ratio statistic")
+    cut = stats.chi2.ppf(level, 1)
+    ax.axhline(cut, color=POOLED_COLOR, linestyle="--", linewidth=1,
+               label=f"cut-off {cut:.2f} ({level:.0%} interval)")
+    for v in (ci.lower, ci.upper):
+        ax.axvline(v, color=PALETTE[1], linestyle=":", linewidth=1.5)
+    ax.plot([ci.estimate], [0.0], "o", color=PALETTE[1], label="estimate")
+    ax.set_xlabel(f"variance of {ci.term}" if ci.term != "Residual" else "residual variance")
+    ax.set_ylabel("2 x drop in log-likelihood")
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize="small", frameon=False)
+    return ax

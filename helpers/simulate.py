@@ -148,10 +148,65 @@ def simulate_schools(seed: int = 1221) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+#: True values of the clinics generating model (chapter 5, diagnostics).
+CLINICS_TRUTH = {
+    "n_clinics": 30,
+    "cluster_size": (10, 40),  # patients per clinic, drawn uniformly (inclusive)
+    "wait_range": (5, 90),  # waiting time in minutes, drawn uniformly (inclusive)
+    "intercept": 9.0,  # latent satisfaction at zero waiting time
+    "wait": -0.04,  # change in satisfaction per minute of waiting
+    "clinic_sd": 0.5,
+    "residual_sd": 1.4,
+    # The planted problem: this clinic's forms printed the 0-10 scale the other
+    # way round (0 = very satisfied), so its recorded score is 10 - satisfaction.
+    "odd_clinic": "C17",
+}
+
+
+def simulate_clinics(seed: int = 5150) -> pd.DataFrame:
+    """Patients' satisfaction (0-10) with their visit, in 30 clinics.
+
+    Satisfaction falls with waiting time. One clinic (``CLINICS_TRUTH["odd_clinic"]``)
+    used forms with the scale printed the other way round, so its scores are
+    recorded as ``10 - satisfaction``: the planted problem cluster that the
+    diagnostics chapter finds.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the random number generator.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``clinic`` (``C01`` to ``C30``), ``patient``, ``wait``
+        (minutes, integer) and ``satisfaction`` (integer 0-10).
+    """
+    t = CLINICS_TRUTH
+    rng = np.random.default_rng(seed)
+    rows = []
+    patient = 0
+    for c in range(1, t["n_clinics"] + 1):
+        label = f"C{c:02d}"
+        n = int(rng.integers(t["cluster_size"][0], t["cluster_size"][1] + 1))
+        u = rng.normal(0.0, t["clinic_sd"])
+        wait = rng.integers(t["wait_range"][0], t["wait_range"][1] + 1, size=n)
+        latent = t["intercept"] + t["wait"] * wait + u + rng.normal(0.0, t["residual_sd"], size=n)
+        score = np.clip(np.rint(latent), 0, 10).astype(int)
+        if label == t["odd_clinic"]:
+            score = 10 - score
+        for i in range(n):
+            patient += 1
+            rows.append({"clinic": label, "patient": patient, "wait": int(wait[i]),
+                         "satisfaction": int(score[i])})
+    return pd.DataFrame(rows)
+
+
 #: Course data sets: name -> simulator. Later simulators register here.
 SIMULATORS = {
     "hospitals": simulate_hospitals,
     "schools": simulate_schools,
+    "clinics": simulate_clinics,
 }
 
 

@@ -1,0 +1,315 @@
+"""A fast, exact evaluator of a MixedLM log-likelihood (internal).
+
+statsmodels evaluates the log-likelihood group by group in a Python loop.
+Here the same quantity is computed from per-cluster cross-products that are
+formed once, with the relative covariance written as ``Psi = Lambda Lambda'``
+(``Lambda`` lower triangular, as in lme4 and in statsmodels' packed
+parameters with ``use_sqrt=True``)::
+
+    V_j / sigma^2 = I + Z_j Psi Z_j'
+    log|V_j / sigma^2| = log|I + Lambda' Z_j'Z_j Lambda|
+    (V_j / sigma^2)^{-1} = I - Z_j Lambda M_j^{-1} Lambda' Z_j',
+                           M_j = I + Lambda' Z_j'Z_j Lambda
+
+so that an evaluation costs a few batched ``q x q`` solves, works when
+``Psi`` is singular (a variance at zero), and gives the same number as
+``MixedLM.loglike`` (checked in the tests). It is used to refit models in
+the parametric bootstrap, to profile the likelihood of a variance on the
+data scale, and as one of the optimisers of :func:`helpers.fit_mixed`.
+
+The parameter vector ``theta`` is statsmodels' packed covariance vector with
+``use_sqrt=True``: the lower triangle of ``Lambda`` (row by row), then the
+square roots of the relative variance components.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import optimize
+
+
+class MixedLik:
+    """Sufficient statistics of a ``MixedLM`` and its log-likelihood.
+
+    Parameters
+    ----------
+    model : statsmodels MixedLM
+    reml : bool
+    endog : array, optional
+        Another outcome vector with the same design (for refits).
+    """
+
+    def __init__(self, model, reml, endog=None):
+        self.model = model
+        self.reml = bool(reml)
+        self.k_re = int(model.k_re)
+        self.k_vc = int(model.k_vc)
+        self.k_re2 = self.k_re * (self.k_re + 1) // 2
+        self.n_theta = self.k_re2 + self.k_vc
+        X = np.asarray(model.exog, dtype=float)
+        self.n, self.p = X.shape
+        self.X = X
+        labels = model.group_labels
+        zs = [np.asarray(model._aex_r[ix], dtype=float) for ix in range(len(labels))]
+        self.q = max([z.shape[1] for z in zs] + [self.k_re])
+        J, q, p = len(labels), self.q, self.p
+        self.J = J
+        self.rows = [np.asarray(model.row_indices[g]) for g in labels]
+        # Which variance component each extra (vc) column belongs to; k_vc
+        # marks padding (its value is zero).
+        self.vc_index = np.full((J, q - self.k_re), self.k_vc, dtype=int)
+        codes = np.arange(1, self.k_vc + 1, dtype=float)
+        self.Z = []
+        ZtZ = np.zeros((J, q, q))
+        ZtX = np.zeros((J, q, p))
+        for ix, z in enumerate(zs):
+            r = self.rows[ix]
+            dz = z.shape[1]
+            ZtZ[ix, :dz, :dz] = z.T @ z
+            ZtX[ix, :dz, :] = z.T @ X[r]
+            if self.k_vc:
+                comp = model._expand_vcomp(codes, ix).astype(int) - 1
+                self.vc_index[ix, : len(comp)] = comp
+            self.Z.append(z)
+        self.ZtZ, self.ZtX = ZtZ, ZtX
+        self.XtX = X.T @ X
+        self._tril = np.tril_indices(self.k_re)
+        self.set_endog(np.asarray(model.endog, dtype=float) if endog is None else endog)
+
+    # -- data -------------------------------------------------------------
+    def set_endog(self, y):
+        """Use outcome ``y`` (same rows and design) from now on."""
+        y = np.asarray(y, dtype=float)
+        self.y = y
+        Zty = np.zeros((self.J, self.q))
+        for ix, z in enumerate(self.Z):
+            Zty[ix, : z.shape[1]] = z.T @ y[self.rows[ix]]
+        self.Zty = Zty
+        self.Xty = self.X.T @ y
+        self.yty = float(y @ y)
+
+    # -- parameters -------------------------------------------------------
+    def lam(self, theta):
+        """Per-cluster ``Lambda`` (J, q, q) from ``theta``."""
+        theta = np.asarray(theta, dtype=float)
+        L = np.zeros((self.k_re, self.k_re))
+        L[self._tril] = theta[: self.k_re2]
+        lam = np.zeros((self.J, self.q, self.q))
+        lam[:, : self.k_re, : self.k_re] = L
+        if self.q > self.k_re:
+            s = np.append(theta[self.k_re2:], 0.0)
+            d = s[self.vc_index]  # (J, q - k_re)
+            idx = np.arange(self.k_re, self.q)
+            lam[:, idx, idx] = d
+        return lam
+
+    def default_theta(self):
+        """statsmodels' default start: identity relative covariance, unit components."""
+        L = np.eye(self.k_re)
+        return np.concatenate([L[self._tril], np.ones(self.k_vc)])
+
+    def bounds(self):
+        """Lower bound 0 on the diagonal of ``Lambda`` and on the components (as lme4)."""
+        b = []
+        for i, j in zip(*self._tril):
+            b.append((0.0, None) if i == j else (None, None))
+        b += [(0.0, None)] * self.k_vc
+        return b
+
+    # -- likelihood -------------------------------------------------------
+    def parts(self, theta):
+        """Pieces of the likelihood at ``theta`` (relative scale).
+
+        Returns
+        -------
+        dict with ``logdet`` (sum of log|V_j / sigma^2|), ``xvx``, ``beta``
+        (GLS fixed effects), ``qf`` (GLS residual quadratic form) and
+        ``logdet_xvx``.
+        """
+        lam = self.lam(theta)
+        lamT = np.swapaxes(lam, 1, 2)
+        A = lamT @ self.ZtZ @ lam
+        M = A + np.eye(self.q)[None]
+        C = np.linalg.cholesky(M)
+        logdet = 2.0 * float(np.sum(np.log(np.diagonal(C, axis1=1, axis2=2))))
+        U = lamT @ self.ZtX  # (J, q, p)
+        u = np.einsum("jab,jb->ja", lamT, self.Zty)  # (J, q)
+        rhs = np.concatenate([U, u[:, :, None]], axis=2)
+        sol = np.linalg.solve(M, rhs)
+        W, w = sol[:, :, : self.p], sol[:, :, self.p]
+        xvx = self.XtX - np.einsum("jap,jaq->pq", U, W)
+        xvy = self.Xty - np.einsum("jap,ja->p", U, w)
+        yvy = self.yty - float(np.einsum("ja,ja->", u, w))
+        beta = np.linalg.solve(xvx, xvy)
+        qf = yvy - float(beta @ xvy)
+        sign, ld_xvx = np.linalg.slogdet(xvx)
+        return {"logdet": logdet, "xvx": xvx, "beta": beta, "qf": qf,
+                "logdet_xvx": ld_xvx if sign > 0 else -np.inf}
+
+    def loglike_grad(self, theta):
+        """Profile log-likelihood and its gradient with respect to ``theta``.
+
+        With ``M_j = I + Lambda' G_j Lambda`` (``G_j = Z_j'Z_j``), the GLS
+        residual ``r = y - X beta``, the spherical random effects
+        ``u_j = M_j^{-1} Lambda' Z_j' r_j`` and the conditional residual
+        ``e_j = r_j - Z_j Lambda u_j``, the derivative with respect to
+        ``Lambda_j`` is (envelope theorem for ``beta`` and ``u``)::
+
+            ML:   -G Lambda M^{-1} + (n / qf) Z'e u'
+            REML: -G Lambda M^{-1} + ((n - p) / qf) Z'e u'
+                  + ZtX P W' - G Lambda W P W',   W = M^{-1} Lambda' ZtX,
+                                                  P = (X'V^{-1}X)^{-1}
+
+        summed over clusters into the entries of ``theta``.
+        """
+        theta = np.asarray(theta, dtype=float)
+        try:
+            lam = self.lam(theta)
+            lamT = np.swapaxes(lam, 1, 2)
+            A = lamT @ self.ZtZ @ lam
+            M = A + np.eye(self.q)[None]
+            C = np.linalg.cholesky(M)
+        except np.linalg.LinAlgError:
+            return -np.inf, np.zeros(len(theta))
+        logdet = 2.0 * float(np.sum(np.log(np.diagonal(C, axis1=1, axis2=2))))
+        U = lamT @ self.ZtX
+        u_y = np.einsum("jab,jb->ja", lamT, self.Zty)
+        Minv = np.linalg.inv(M)
+        W = Minv @ U
+        w = np.einsum("jab,jb->ja", Minv, u_y)
+        xvx = self.XtX - np.einsum("jap,jaq->pq", U, W)
+        xvy = self.Xty - np.einsum("jap,ja->p", U, w)
+        yvy = self.yty - float(np.einsum("ja,ja->", u_y, w))
+        try:
+            beta = np.linalg.solve(xvx, xvy)
+        except np.linalg.LinAlgError:
+            return -np.inf, np.zeros(len(theta))
+        qf = yvy - float(beta @ xvy)
+        m = self._m()
+        if not qf > 0:
+            return -np.inf, np.zeros(len(theta))
+        ll = -0.5 * (m * np.log(2 * np.pi) + m * np.log(qf / m) + logdet + m)
+        # Spherical random effects and Z'e per cluster.
+        Ztr = self.Zty - self.ZtX @ beta  # (J, q)
+        u = np.einsum("jab,jb->ja", Minv, np.einsum("jab,jb->ja", lamT, Ztr))
+        GLu = np.einsum("jab,jb->ja", self.ZtZ @ lam, u)
+        Zte = Ztr - GLu
+        GL = self.ZtZ @ lam
+        D = -GL @ Minv + (m / qf) * np.einsum("ja,jb->jab", Zte, u)
+        if self.reml:
+            sign, ld = np.linalg.slogdet(xvx)
+            ll -= 0.5 * ld
+            P = np.linalg.inv(xvx)
+            WP = W @ P  # (J, q, p)
+            D += np.einsum("jap,jbp->jab", self.ZtX, WP) - GL @ np.einsum("jap,jbp->jab", WP, W)
+        grad = np.zeros(len(theta))
+        if self.k_re:
+            block = D[:, : self.k_re, : self.k_re].sum(axis=0)
+            grad[: self.k_re2] = block[self._tril]
+        if self.k_vc:
+            idx = np.arange(self.k_re, self.q)
+            diag = D[:, idx, idx]  # (J, q - k_re)
+            np.add.at(grad, self.k_re2 + np.clip(self.vc_index, 0, self.k_vc - 1),
+                      np.where(self.vc_index < self.k_vc, diag, 0.0))
+        return float(ll), grad
+
+    def _m(self):
+        return self.n - self.p if self.reml else self.n
+
+    def loglike(self, theta):
+        """Log-likelihood with the fixed effects and ``sigma^2`` profiled out.
+
+        Equal to statsmodels' ``MixedLM.loglike(theta)`` (ML or REML).
+        """
+        try:
+            pa = self.parts(theta)
+        except np.linalg.LinAlgError:
+            return -np.inf
+        m = self._m()
+        qf = pa["qf"]
+        if not qf > 0:
+            return -np.inf
+        ll = -0.5 * (m * np.log(2 * np.pi) + m * np.log(qf / m) + pa["logdet"] + m)
+        if self.reml:
+            ll -= 0.5 * pa["logdet_xvx"]
+        return float(ll)
+
+    def loglike_sigma(self, theta, sigma2):
+        """Log-likelihood at ``theta`` and a given residual variance ``sigma2``
+        (only the fixed effects profiled out)."""
+        try:
+            pa = self.parts(theta)
+        except np.linalg.LinAlgError:
+            return -np.inf
+        if not sigma2 > 0:
+            return -np.inf
+        m = self._m()
+        ll = -0.5 * (m * np.log(2 * np.pi * sigma2) + pa["logdet"] + pa["qf"] / sigma2)
+        if self.reml:
+            ll -= 0.5 * pa["logdet_xvx"]
+        return float(ll)
+
+    def scale(self, theta):
+        """The residual variance that maximises the likelihood at ``theta``."""
+        return self.parts(theta)["qf"] / self._m()
+
+    # -- optimisation -----------------------------------------------------
+    def maximize(self, starts, method="L-BFGS-B", maxiter=1000):
+        """Maximise :meth:`loglike` over ``theta`` from each start; best result.
+
+        Returns
+        -------
+        (theta, llf, converged, n_evals)
+        """
+        if self.n_theta == 0:
+            return np.zeros(0), self.loglike(np.zeros(0)), True, 1
+        best = (None, -np.inf, False, 0)
+        evals = 0
+        for start in starts:
+            start = np.asarray(start, dtype=float)
+
+            def f(t):
+                v, g = self.loglike_grad(t)
+                return (-v, -g) if np.isfinite(v) else (1e300, np.zeros(len(t)))
+
+            res = optimize.minimize(f, start, method=method, jac=True, bounds=self.bounds(),
+                                    options={"maxiter": maxiter})
+            evals += int(res.nfev)
+            llf = -float(res.fun)
+            if llf > best[1]:
+                best = (np.asarray(res.x), llf, bool(res.success), evals)
+        return best[0], best[1], best[2], evals
+
+
+def packed_theta(result) -> np.ndarray:
+    """statsmodels' packed (``use_sqrt``) covariance parameters of a fit."""
+    inner = getattr(result, "_results", result)
+    L = np.zeros((inner.k_re, inner.k_re))
+    cov = np.asarray(inner.cov_re_unscaled, dtype=float) if inner.k_re else L
+    if inner.k_re:
+        try:
+            L = np.linalg.cholesky(cov)
+        except np.linalg.LinAlgError:
+            # Singular: a semi-definite factor from the eigen-decomposition.
+            w, v = np.linalg.eigh(cov)
+            B = v * np.sqrt(np.clip(w, 0, None))
+            _, R = np.linalg.qr(B.T)
+            L = R.T * np.sign(np.where(np.diag(R) == 0, 1, np.diag(R)))
+    vc = np.sqrt(np.clip(np.asarray(inner.vcomp, dtype=float) / float(inner.scale), 0, None)) \
+        if inner.k_vc else np.zeros(0)
+    return np.concatenate([L[np.tril_indices(inner.k_re)], vc])
+
+
+def single_thread():
+    """Context manager: one BLAS thread inside (scoped, nothing global changes).
+
+    The optimisations here call BLAS on tiny matrices thousands of times;
+    with several BLAS threads each call pays a thread hand-off that costs far
+    more than the arithmetic (5x slower on a loaded two-core machine).
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl is pinned in requirements
+        from contextlib import nullcontext
+        return nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
