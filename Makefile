@@ -29,12 +29,18 @@ $(STAMP): requirements.txt pyproject.toml
 book: $(STAMP)
 	$(JB) build . $(BUILD_FLAGS)
 
+# The browser test's tools: Debian's chromium (apt-get, as root) and a pinned axe-core from npm
+# into .venv/share/axe-core; fails with how to install them when it cannot.
+.PHONY: browser-deps
+browser-deps:
+	bash tests/tools/browser_deps.sh
+
 # From clean, so a stale cache cannot hide a failing chapter.
-test: $(STAMP)
+test: $(STAMP) browser-deps
 	rm -rf _build
 	$(JB) build . $(BUILD_FLAGS)
 	$(PY) -m tests.tools.chapter_notebooks _build/nbval
-	$(PY) -m pytest tests _build/nbval --nbval-lax --nbval-current-env
+	BOOK_SITE=_build/html $(PY) -m pytest tests _build/nbval --nbval-lax --nbval-current-env
 
 data: $(STAMP)
 	$(PY) -m helpers

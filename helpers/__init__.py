@@ -18,6 +18,7 @@ from ._checks import MissingDataWarning
 from .inference import (BootstrapLRTResult, LRTResult, ProfileCI, bootstrap_lrt, design_effect, icc,
                         lrt, mixture_pvalue, profile_ci, profile_loglike, variance_reduction, varcomp)
 from .diagnostics import eblups, fitted_values, predict, residuals
+from .ess import load_ess
 from . import plots
 
 __all__ = [
@@ -26,5 +27,5 @@ __all__ = [
     "lrt", "LRTResult", "mixture_pvalue", "icc", "design_effect",
     "bootstrap_lrt", "BootstrapLRTResult", "varcomp", "variance_reduction",
     "profile_ci", "profile_loglike", "ProfileCI",
-    "eblups", "fitted_values", "residuals", "predict", "plots",
+    "eblups", "fitted_values", "residuals", "predict", "plots", "load_ess",
 ]

@@ -153,6 +153,52 @@ def prepare_mixed_data(formula, data, groups, re_formula=None, vc_formula=None):
             "needs at least two (and many more to estimate a variance well)."
         )
     for col in lhs:
-        if not np.all(np.isfinite(data[col].to_numpy(dtype=float))):
+        values = data[col].to_numpy(dtype=float)
+        if not np.all(np.isfinite(values)):
             raise ValueError(f"The outcome {col!r} has infinite values.")
+        if np.ptp(values) == 0:
+            raise ValueError(
+                f"The outcome {col!r} has the same value ({values[0]:g}) in every row: there is "
+                "no variation to model."
+            )
+    for col in used:
+        if col in lhs or col not in data.columns:
+            continue
+        if pd.api.types.is_numeric_dtype(data[col]) and not pd.api.types.is_bool_dtype(data[col]):
+            if not np.all(np.isfinite(data[col].to_numpy(dtype=float))):
+                raise ValueError(f"The predictor {col!r} has infinite values.")
+    sizes = data.groupby(groups, sort=False).size()
+    if (sizes == 1).all():
+        raise ValueError(
+            f"Every cluster of {groups!r} has a single row, so the variance between clusters "
+            "cannot be told apart from the residual variance. Is `groups` the right column?"
+        )
     return data
+
+
+def check_design(matrix, names, what: str) -> None:
+    """Raise a ``ValueError`` naming the columns of a design matrix that are
+    linear combinations of the columns before them (collinear predictors, a
+    predictor with one value only, more parameters than rows)."""
+    X = np.asarray(matrix, dtype=float)
+    n, p = X.shape
+    if p == 0:
+        return
+    if np.linalg.matrix_rank(X) == p:
+        return
+    redundant, kept = [], []
+    for j in range(p):
+        trial = kept + [j]
+        if np.linalg.matrix_rank(X[:, trial]) == len(trial):
+            kept = trial
+        else:
+            redundant.append(str(names[j]))
+    if n < p:
+        detail = f"it has {p} columns but only {n} rows"
+    else:
+        detail = "these columns are constant or linear combinations of earlier ones: " + ", ".join(
+            repr(r) for r in redundant)
+    raise ValueError(
+        f"The {what} cannot be estimated: {detail}. Drop or recode those predictors "
+        "(a predictor with a single value, or one that duplicates others, carries no information)."
+    )

@@ -81,7 +81,7 @@ _ITEM_SPEC = {
     "pplfair": (5.6, 0.30, 1.10, 0.2, 0.0, 0.0, 0.30, 1.30, 0.0006, 0.0041, 0.0006),
     "trstprl": (4.9, 1.65, 0.20, 0.3, 0.0, 0.0, 0.30, 1.10, 0.0012, 0.0100, 0.0006),
     "trstlgl": (4.8, 1.60, 0.20, 0.2, 0.0, 0.0, 0.30, 1.20, 0.0012, 0.0065, 0.0006),
-    "trstplc": (5.9, 1.50, 0.00, 0.0, 0.0, 0.0, 0.28, 1.30, 0.0, 0.0, 0.0),
+    "trstplc": (5.9, 1.70, 0.00, 0.0, 0.0, 0.0, 0.28, 1.40, 0.0, 0.0, 0.0),
     "trstplt": (4.0, 1.55, 0.20, 0.3, 0.0, 0.0, 0.30, 1.00, 0.0012, 0.0082, 0.0006),
     "trstprt": (4.0, 1.50, 0.20, 0.3, 0.0, 0.0, 0.30, 1.00, 0.0012, 0.0094, 0.0006),
     "trstep": (4.9, 1.40, 0.20, 0.2, 0.3, 0.0, 0.30, 1.20, 0.0012, 0.0270, 0.0006),
@@ -114,22 +114,22 @@ _ITEM_SPEC = {
 ESS_TRUTH = {
     "seed": 5,
     "n_respondents": 1703,
-    "n_interviewers": 88,
-    "min_workload": 3,
+    "n_interviewers": 64,
+    "min_workload": 4,
     "workload_shape": 2.0,
     "intercept": 3.89,
     "slope": 0.14,
     "r0_sd": 0.68,
     "u1_sd": 0.105,
-    "r01_corr": -0.45,
+    "r01_corr": -0.7,
     "resprate_mean": 56.0,
     "resprate_sd": 9.0,
     "resprate_effect": 0.045,
-    "social_loading": 1.05,
-    "residual_sd": 1.55,
+    "social_loading": 0.85,
+    "residual_sd": 1.25,
     "planted": {4976: {"u0": -2.6, "u1": 0.0, "workload_rank": 12},
                 7519: {"u0": 0.1, "u1": 0.0, "workload_rank": 20}},
-    "code_respondent_pplhlp": 2,
+    "code_respondent_pplhlp": 1,
     "pplhlp_code_rates": {77: 0.0012, 88: 0.0041, 99: 0.0006},
     "pplfair_slope_trstlgl": 0.12,
     "published": {"intercept": 3.89, "slope": 0.14, "intercept_var": 0.696, "slope_var": 0.012},
@@ -152,6 +152,25 @@ def _interviewer_numbers(rng, t) -> np.ndarray:
     for num, spec in sorted(t["planted"].items(), key=lambda kv: kv[1]["workload_rank"]):
         numbers.insert(spec["workload_rank"], num)
     return np.array(numbers, dtype=int)
+
+
+def _exact_effects(rng, covariate, sd0, sd1, corr) -> np.ndarray:
+    """Random intercepts and slopes with exactly the given sample SDs and correlation.
+
+    Normal draws are made orthogonal to a constant and to ``covariate`` (so
+    the interviewer-level covariate explains none of them in the sample), and
+    to each other, then scaled: the interviewers' effects have the stated
+    variances and correlation exactly, which removes the level-2 sampling
+    noise that would otherwise dominate a calibration with few interviewers.
+    """
+    k = covariate.size
+    draws = rng.standard_normal((k, 2))
+    basis = np.column_stack([np.ones(k), covariate - covariate.mean(), draws])
+    q, _ = np.linalg.qr(basis)
+    white = q[:, 2:] * np.sqrt(k - 1)
+    white *= np.sign(np.sum(white * draws, axis=0))  # keep the draws' direction
+    chol = np.linalg.cholesky(np.array([[sd0**2, corr * sd0 * sd1], [corr * sd0 * sd1, sd1**2]]))
+    return white @ chol.T
 
 
 def _to_scale(x: np.ndarray) -> np.ndarray:
@@ -188,14 +207,14 @@ def simulate_ess(seed: int | None = None, truth: dict | None = None) -> pd.DataF
     work = _workloads(rng, t)
     intnum = _interviewer_numbers(rng, t)
     resprate = np.clip(rng.normal(t["resprate_mean"], t["resprate_sd"], size=k), 25, 90).round(1)
-    sd0, sd1, r = t["r0_sd"], t["u1_sd"], t["r01_corr"]
-    cov = np.array([[sd0**2, r * sd0 * sd1], [r * sd0 * sd1, sd1**2]])
-    re = rng.multivariate_normal([0.0, 0.0], cov, size=k)
-    u0 = t["resprate_effect"] * (resprate - t["resprate_mean"]) + re[:, 0]
-    u1 = re[:, 1].copy()
+    planted = np.isin(intnum, list(t["planted"]))
+    resprate[planted] = round(t["resprate_mean"], 1)
+    re = _exact_effects(rng, resprate[~planted], t["r0_sd"], t["u1_sd"], t["r01_corr"])
+    u0, u1 = np.zeros(k), np.zeros(k)
+    u0[~planted] = t["resprate_effect"] * (resprate[~planted] - resprate[~planted].mean()) + re[:, 0]
+    u1[~planted] = re[:, 1]
     for num, spec in t["planted"].items():
         j = int(np.flatnonzero(intnum == num)[0])
-        resprate[j] = round(t["resprate_mean"], 1)
         u0[j], u1[j] = spec["u0"], spec["u1"]
     item_int = {name: rng.normal(0.0, spec[6], size=k) for name, spec in _ITEM_SPEC.items()}
     fair_u1 = rng.normal(0.0, 0.06, size=k)
@@ -256,3 +275,193 @@ def _add_codes(rng, values: np.ndarray, rates: dict) -> None:
         hit = (u >= lower) & (u < lower + rate)
         values[hit] = code
         lower += rate
+
+
+# ---------------------------------------------------------------------------
+# Reading the real ESS file
+# ---------------------------------------------------------------------------
+
+_READABLE = (".csv", ".sav", ".zsav")
+
+
+def _read_any(path: Path, what: str) -> pd.DataFrame:
+    """Read a CSV or SPSS file with the ESS codes kept as recorded."""
+    suffix = path.suffix.lower()
+    if suffix not in _READABLE:
+        raise ValueError(
+            f"{what} {path} has the extension {path.suffix or '(none)'!r}; load_ess reads the ESS "
+            "CSV (.csv) and SPSS (.sav, .zsav) files."
+        )
+    try:
+        if suffix == ".csv":
+            frame = pd.read_csv(path, low_memory=False)
+        else:
+            import pyreadstat
+
+            # user_missing=True keeps SPSS user-missing values (77, 88, 99) as
+            # numbers instead of turning them into NaN: the file as recorded.
+            frame, _ = pyreadstat.read_sav(str(path), user_missing=True, apply_value_formats=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise ValueError(f"{what} {path} cannot be read as CSV: {err}") from None
+    except Exception as err:  # pyreadstat raises its own error classes
+        if type(err).__module__.startswith("pyreadstat") or "ReadstatError" in type(err).__name__:
+            raise ValueError(f"{what} {path} cannot be read as an SPSS file: {err}") from None
+        raise
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    return frame
+
+
+def _as_frame(source, what: str) -> pd.DataFrame:
+    if isinstance(source, pd.DataFrame):
+        frame = source.copy()
+        frame.columns = [str(c).strip().lower() for c in frame.columns]
+        return frame
+    if not isinstance(source, (str, Path)):
+        raise TypeError(f"{what} must be a file path or a DataFrame, not {type(source).__name__}.")
+    path = Path(source).expanduser()
+    if not path.exists():
+        raise FileNotFoundError(f"{what} {path} does not exist.")
+    if path.is_dir():
+        raise ValueError(f"{what} {path} is a folder; give the path of the data file itself.")
+    return _read_any(path, what)
+
+
+def _tidy_numbers(frame: pd.DataFrame, columns) -> None:
+    """Make the numeric columns numeric (whole numbers as integers where complete)."""
+    for col in columns:
+        if col in ("cntry",):
+            continue
+        values = frame[col]
+        if not pd.api.types.is_numeric_dtype(values):
+            converted = pd.to_numeric(values.astype("string").str.strip(), errors="coerce")
+            bad = converted.isna() & values.notna() & (values.astype("string").str.strip() != "")
+            if bad.any():
+                examples = ", ".join(repr(v) for v in values[bad].unique()[:3])
+                raise ValueError(
+                    f"Column {col!r} should hold numbers (answers and ESS codes), but holds "
+                    f"{examples}. Is this the ESS data file?"
+                )
+            values = converted
+        values = values.astype(float)
+        if values.notna().all() and np.all(np.mod(values, 1) == 0):
+            frame[col] = values.astype(np.int64)
+        else:
+            frame[col] = values
+
+
+def load_ess(path, interviewers=None, country: str = "BE", essround: int | None = 5) -> pd.DataFrame:
+    """Read the real ESS file (Round 5, Belgium by default) in the shape of ``helpers.load("ess")``.
+
+    The course uses a simulated file because the real one needs registration
+    with the European Social Survey. If you have the real data (the ESS CSV
+    file, or the SPSS ``.sav`` file), this function reads it and returns the
+    columns the case study uses, with the missing-data codes 77 (refusal),
+    88 (don't know) and 99 (no answer) **left in as recorded**, just like the
+    course file: the chapter's analysis then runs on it unchanged.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The ESS data file: ``.csv``, or SPSS ``.sav``/``.zsav`` (read with
+        pyreadstat, keeping SPSS user-missing values as their codes). Column
+        names are matched without regard to case. A file of several
+        countries or rounds is filtered with ``country`` and ``essround``.
+    interviewers : str, pathlib.Path or pandas.DataFrame, optional
+        Interviewer data to merge by respondent (``idno``, and ``cntry`` if
+        both have it): a file or frame with ``idno`` and ``intnum`` and,
+        optionally, ``resprate`` (the interviewer's response rate, which you
+        compute from the ESS contact forms). Needed when the main file has
+        no ``intnum`` column.
+    country : str, default "BE"
+        ISO country code kept when the file has a ``cntry`` column.
+    essround : int or None, default 5
+        ESS round kept when the file has an ``essround`` column; ``None``
+        keeps every round.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per respondent, with the columns of ``helpers.load("ess")``
+        that the file has, in the same order (``idno``, ``intnum``,
+        ``pplhlp`` and ``trstplc`` always). Whole-number columns are
+        integers.
+
+    Raises
+    ------
+    FileNotFoundError
+        ``path`` (or ``interviewers``) does not exist.
+    ValueError
+        An extension other than .csv/.sav/.zsav; a file that cannot be read;
+        no rows for ``country`` and ``essround``; a required column missing
+        (the message names it); an item that is not numeric; respondents
+        listed twice.
+    TypeError
+        ``path`` is neither a path nor a string.
+
+    Examples
+    --------
+    >>> from helpers import load_ess                      # doctest: +SKIP
+    >>> ess = load_ess("ESS5BE.sav")                       # doctest: +SKIP
+    >>> ess["trstplc"].isin([77, 88, 99]).sum()            # doctest: +SKIP
+    """
+    if not isinstance(path, (str, Path)):
+        raise TypeError(f"`path` must be the path of the ESS file (a string or Path), not {type(path).__name__}.")
+    frame = _as_frame(path, "The ESS file")
+    if frame.empty:
+        raise ValueError(f"The ESS file {path} has no rows.")
+
+    if "cntry" in frame.columns and country is not None:
+        codes = frame["cntry"].astype("string").str.strip().str.upper()
+        keep = codes == str(country).upper()
+        if not keep.any():
+            found = ", ".join(sorted(codes.dropna().unique())[:20])
+            raise ValueError(f"The ESS file {path} has no respondents with cntry == {country!r}; it has: {found}.")
+        frame = frame[keep.to_numpy()].copy()
+        frame["cntry"] = codes[keep].to_numpy()
+    if "essround" in frame.columns and essround is not None:
+        rounds = pd.to_numeric(frame["essround"], errors="coerce")
+        keep = rounds == essround
+        if not keep.any():
+            found = ", ".join(str(int(r)) for r in sorted(rounds.dropna().unique()))
+            raise ValueError(f"The ESS file {path} has no respondents of round {essround}; it has rounds {found}.")
+        frame = frame[keep.to_numpy()].copy()
+
+    if interviewers is not None:
+        extra = _as_frame(interviewers, "The interviewer data")
+        missing = [c for c in ("idno", "intnum") if c not in extra.columns]
+        if missing:
+            raise ValueError(
+                f"The interviewer data need the columns 'idno' and 'intnum'; "
+                f"{', '.join(repr(c) for c in missing)} missing. Columns are: {', '.join(extra.columns)}."
+            )
+        keys = ["idno"] + (["cntry"] if "cntry" in extra.columns and "cntry" in frame.columns else [])
+        if "cntry" in keys:
+            extra = extra.assign(cntry=extra["cntry"].astype("string").str.strip().str.upper())
+        if "essround" in extra.columns:
+            extra = extra.drop(columns="essround")
+        take = keys + [c for c in ("intnum", "resprate") if c in extra.columns]
+        extra = extra[take].drop_duplicates(subset=keys)
+        frame = frame.drop(columns=[c for c in take if c not in keys and c in frame.columns])
+        for key in ("idno",):
+            frame[key] = pd.to_numeric(frame[key], errors="coerce")
+            extra[key] = pd.to_numeric(extra[key], errors="coerce")
+        frame = frame.merge(extra, on=keys, how="left", validate="one_to_one")
+
+    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+    if missing:
+        hint = (" Interviewer numbers may come in a separate file (interviewer or contact-form "
+                "data): pass it as `interviewers`." if "intnum" in missing else "")
+        raise ValueError(
+            f"The ESS file {path} lacks the column(s) {', '.join(repr(c) for c in missing)}, "
+            f"which the case study needs.{hint}"
+        )
+    columns = [c for c in ESS_COLUMNS if c in frame.columns]
+    frame = frame[columns].reset_index(drop=True)
+    _tidy_numbers(frame, [c for c in columns if c != "cntry"])
+    if frame["idno"].duplicated().any():
+        dup = frame.loc[frame["idno"].duplicated(), "idno"].iloc[0]
+        raise ValueError(
+            f"Respondent idno {dup} appears more than once in {path}; filter the file to one "
+            "country and round (arguments `country` and `essround`)."
+        )
+    return frame

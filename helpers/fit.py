@@ -14,15 +14,22 @@ How it works (fast path first, the full battery when in doubt):
    different starts: L-BFGS-B with the variances bounded at zero (as lme4
    does) from statsmodels' default start, and BFGS without bounds from a
    second start.
-2. statsmodels' own BFGS is run from the best point found; its result is
-   the ``MixedLMResults`` returned (so ``summary()`` and every attribute
-   are statsmodels' own) and its convergence test is statsmodels' own.
+2. statsmodels' own BFGS is run from the best point found, as a check by
+   an independent code with its own convergence test.
+   Variances at exactly zero are probed: in this parametrisation zero is a
+   stationary point, so a gradient optimiser can stop there even when the
+   likelihood rises off zero; if it does, the optimiser restarts.
 3. If the two optimisers do not agree, one of them did not converge, the
    statsmodels run does not confirm, or the fit is on the boundary of the
-   parameter space (a variance at zero, a correlation at +-1: the hard
-   case), statsmodels' optimisers are also run from the default start
-   (``DEFAULT_METHODS``) and Nelder-Mead from the best point, and the
-   best converged fit is kept.
+   parameter space of a covariance matrix with more than one parameter (a
+   variance at zero, a correlation at +-1: the hard case), statsmodels'
+   optimisers are also run from the default start (``DEFAULT_METHODS``) and
+   Nelder-Mead from the best point.
+
+The converged run with the highest log-likelihood is returned as
+statsmodels' own ``MixedLMResults`` (built at that point when it came from
+the exact-profile optimisers), so ``summary()`` and every attribute are the
+ones students learn to read.
 """
 
 from __future__ import annotations
@@ -33,7 +40,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.formula.api as smf
 
-from ._checks import prepare_mixed_data
+from ._checks import check_design, prepare_mixed_data
 from ._lik import MixedLik, single_thread
 
 #: Optimisers run from statsmodels' default start. The gradient methods are
@@ -41,9 +48,6 @@ from ._lik import MixedLik, single_thread
 #: they stop early.
 DEFAULT_METHODS = ("lbfgs", "bfgs", "cg", "powell")
 
-#: Run from the best point found, to confirm it (Nelder-Mead from the
-#: default start is slow and can wander off; from a maximum it stops at once).
-CONFIRM_METHODS = ("nm",)
 
 #: Log-likelihoods closer than this count as the same maximum.
 LLF_TOL = 1e-3
@@ -154,13 +158,17 @@ def _fast_attempt(lik, label, method, start, start_label, bounded):
         return -v, -g
 
     options = {"maxiter": 1000}
+    use_grad = method != "Nelder-Mead"
     if method == "L-BFGS-B":
         options.update(maxfun=MAX_EVALS, ftol=1e-13, gtol=1e-8)
+    elif method == "Nelder-Mead":
+        options = {"maxfev": MAX_EVALS, "maxiter": MAX_EVALS, "xatol": 1e-9, "fatol": 1e-11}
     else:
         options.update(gtol=1e-7)
+    objective = negll if use_grad else (lambda t: negll(t)[0])
     try:
         with np.errstate(all="ignore"):
-            res = optimize.minimize(negll, np.asarray(start, float), method=method, jac=True,
+            res = optimize.minimize(objective, np.asarray(start, float), method=method, jac=use_grad,
                                     bounds=lik.bounds() if bounded else None, options=options)
             # In the square-root parametrisation a variance of exactly zero is a
             # stationary point: the gradient there is zero whether or not the
@@ -170,7 +178,7 @@ def _fast_attempt(lik, label, method, start, start_label, bounded):
                 better = _probe_boundary(lik, np.asarray(res.x, dtype=float), -float(res.fun))
                 if better is None:
                     break
-                res = optimize.minimize(negll, better, method=method, jac=True,
+                res = optimize.minimize(objective, better, method=method, jac=use_grad,
                                         bounds=lik.bounds() if bounded else None, options=options)
     except _BudgetExceeded:
         record["note"] = f"failed: no convergence within {MAX_EVALS} log-likelihood evaluations"
@@ -196,18 +204,59 @@ def _fast_attempt(lik, label, method, start, start_label, bounded):
 
 
 def _probe_boundary(lik, theta, llf):
-    """A point with a higher log-likelihood next to a variance at zero, or None."""
-    diag = [i for i, (lo, _) in enumerate(lik.bounds()) if lo is not None]
-    best, best_llf = None, llf + 1e-9
-    for i in diag:
-        if abs(theta[i]) > 1e-6:
+    """A point with a higher log-likelihood next to a variance at zero, or None.
+
+    In the parametrisation ``Psi = Lambda Lambda'`` (lower-triangular
+    ``Lambda`` with a non-negative diagonal, as lme4 and statsmodels use) a
+    diagonal entry at zero is a stationary point: the likelihood depends on
+    it through its square (and the sign of the column below it), so the
+    gradient there is zero whether or not the likelihood rises off zero.
+    Gradient methods stop at such points. Probe each zero diagonal entry
+    (with the column below it as it is and flipped), each entry of a row that
+    is all zero (a random effect with variance zero), and each variance
+    component at zero.
+    """
+    idx = {}
+    k = lik.k_re
+    pos = 0
+    for i in range(k):
+        for j in range(i + 1):
+            idx[(i, j)] = pos
+            pos += 1
+    trials = []
+    steps = (1e-3, 1e-2, 0.1, 0.3, 1.0)
+    for j in range(k):
+        if abs(theta[idx[(j, j)]]) >= 1e-6:
             continue
-        for step in (1e-3, 1e-2, 0.1, 0.3, 1.0):
-            trial = theta.copy()
-            trial[i] = step
-            v = lik.loglike(trial)
-            if v > best_llf:
-                best, best_llf = trial, v
+        below = [idx[(i, j)] for i in range(j + 1, k)]
+        flips = (False, True) if below and np.any(np.abs(theta[below]) > 1e-6) else (False,)
+        for flip in flips:
+            for step in steps:
+                trial = theta.copy()
+                if flip:
+                    trial[below] = -trial[below]
+                trial[idx[(j, j)]] = step
+                trials.append(trial)
+    for i in range(k):
+        row = [idx[(i, j)] for j in range(i)]
+        if row and np.all(np.abs(theta[row + [idx[(i, i)]]]) < 1e-6):
+            for p in row:
+                for step in steps:
+                    for sign in (1.0, -1.0):
+                        trial = theta.copy()
+                        trial[p] = sign * step
+                        trials.append(trial)
+    for c in range(lik.k_vc):
+        if abs(theta[lik.k_re2 + c]) < 1e-6:
+            for step in steps:
+                trial = theta.copy()
+                trial[lik.k_re2 + c] = step
+                trials.append(trial)
+    best, best_llf = None, llf + 1e-9
+    for trial in trials:
+        v = lik.loglike(trial)
+        if v > best_llf:
+            best, best_llf = trial, v
     return best
 
 
@@ -234,74 +283,166 @@ def _projected_gradient(lik, theta):
     return grad
 
 
-def _fit_model(model, reml, methods):
-    """Run the optimisers on a built MixedLM; returns (best result, audit DataFrame)."""
-    results, records = [], []
+def _results_at(model, reml, theta):
+    """statsmodels' ``MixedLMResults`` at covariance parameters ``theta``.
 
-    def add(res, rec):
+    The same steps as the end of ``MixedLM.fit`` (fixed effects by GLS, the
+    scale profiled out, the Hessian for standard errors), without running an
+    optimiser: used when the best point came from the exact-profile
+    optimisers.
+    """
+    from statsmodels.regression.mixed_linear_model import (MixedLMParams, MixedLMResults,
+                                                           MixedLMResultsWrapper)
+
+    model.reml = reml
+    model.cov_pen = None
+    model.fe_pen = None
+    model._cov_sing = 0
+    model._freepat = None
+    params = MixedLMParams.from_packed(np.asarray(theta, float), model.k_fe, model.k_re,
+                                       use_sqrt=model.use_sqrt, has_fe=False)
+    cov_re_unscaled, vcomp_unscaled = params.cov_re, params.vcomp
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fe_params, _ = model.get_fe_params(cov_re_unscaled, vcomp_unscaled)
+        params.fe_params = fe_params
+        scale = model.get_scale(fe_params, cov_re_unscaled, vcomp_unscaled)
+        try:
+            hess, _ = model.hessian(params)
+            pcov = np.linalg.pinv(-hess)
+        except (np.linalg.LinAlgError, ValueError):
+            k = len(params.get_packed(use_sqrt=False, has_fe=True))
+            pcov = np.full((k, k), np.nan)
+    results = MixedLMResults(model, params.get_packed(use_sqrt=False, has_fe=True), pcov / scale)
+    results.params_object = params
+    results.fe_params = fe_params
+    results.cov_re = scale * cov_re_unscaled
+    results.vcomp = scale * vcomp_unscaled
+    results.scale = scale
+    results.cov_re_unscaled = cov_re_unscaled
+    results.method = "REML" if reml else "ML"
+    results.converged = True
+    results.hist = None
+    results.reml = reml
+    results.cov_pen = None
+    results.k_fe = model.k_fe
+    results.k_re = model.k_re
+    results.k_re2 = model.k_re2
+    results.k_vc = model.k_vc
+    results.use_sqrt = model.use_sqrt
+    results.freepat = None
+    return MixedLMResultsWrapper(results)
+
+
+def _results_at_checked(model, lik, reml, theta, llf):
+    """:func:`_results_at`, with variances at exactly zero moved off zero by a
+    negligible amount (statsmodels' log-likelihood is wrong at an exactly
+    singular covariance matrix); None if statsmodels' log-likelihood does not
+    match the exact one."""
+    theta = np.asarray(theta, dtype=float)
+    bounded = np.array([lo is not None for lo, _ in lik.bounds()], dtype=bool)
+    for nudge in (0.0, 1e-7, 1e-6, 1e-5, 1e-4):
+        trial = theta.copy()
+        zero = bounded & (np.abs(trial) < nudge)
+        trial[zero] = nudge
+        if nudge and not zero.any():
+            continue
+        res = _results_at(model, reml, trial)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            sm_llf = float(res.llf)
+        if np.isfinite(sm_llf) and abs(sm_llf - llf) <= 1e-6 * max(1.0, abs(llf)) * 1e-2:
+            return res
+    return None
+
+
+def _fit_model(model, reml, methods):
+    """Run the optimisers on a built MixedLM.
+
+    Returns
+    -------
+    (result, audit, any_converged)
+    """
+    results, records, thetas = [], [], []
+
+    def add(res, rec, theta=None):
+        if res is not None and theta is None:
+            theta = res.params_object.get_packed(use_sqrt=model.use_sqrt, has_fe=False)
         results.append(res)
         records.append(rec)
+        thetas.append(theta)
 
     lik = MixedLik(model, reml)
-    thetas = {}
-    if lik.n_theta:
-        default = lik.default_theta()
-        for label, method, start, start_label, bounded in (
-                ("L-BFGS-B (profile)", "L-BFGS-B", default, "default", True),
-                ("BFGS (profile)", "BFGS", 0.5 * default, "half default", False)):
-            theta, rec = _fast_attempt(lik, label, method, start, start_label, bounded)
-            add(None, rec)
-            if theta is not None:
-                thetas[len(records) - 1] = theta
 
-    fast_ok = [i for i in thetas if records[i]["converged"]]
+    # 1. Two optimisers on the exact profile likelihood, from two starts.
+    default = lik.default_theta()
+    for label, method, start, start_label, bounded in (
+            ("L-BFGS-B (profile)", "L-BFGS-B", default, "default", True),
+            ("BFGS (profile)", "BFGS", 0.5 * default, "half default", False)):
+        theta, rec = _fast_attempt(lik, label, method, start, start_label, bounded)
+        add(None, rec, theta)
+    fast = [i for i in range(len(records)) if thetas[i] is not None and records[i]["converged"]]
+    best_fast = max((i for i in range(len(records)) if thetas[i] is not None),
+                    key=lambda i: records[i]["llf"], default=None)
+
+    # 2. statsmodels' own BFGS from the best point: a check by another code.
     confirmed = False
-    if thetas:
-        best_fast = max(thetas, key=lambda i: records[i]["llf"])
-        res, rec = _attempt(model, reml, "bfgs", start=thetas[best_fast])
-        rec["start"] = "best so far"
-        add(res, rec)
-        llfs = [records[i]["llf"] for i in fast_ok]
-        confirmed = (len(fast_ok) == 2 and max(llfs) - min(llfs) <= AGREE_TOL
-                     and res is not None and rec["converged"]
-                     and rec["llf"] >= max(llfs) - AGREE_TOL
-                     and not _boundary_messages(res))
-    elif lik.n_theta == 0:
-        confirmed = False
+    on_boundary = False
+    if best_fast is not None:
+        llfs = [records[i]["llf"] for i in fast]
+        top = records[best_fast]["llf"]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            on_boundary = bool(_boundary_messages(_results_at(model, reml, thetas[best_fast])))
+        if on_boundary:
+            # statsmodels cannot start from a singular covariance matrix; the
+            # battery below checks boundary fits instead.
+            sm_agrees = False
+        else:
+            res, rec = _attempt(model, reml, "bfgs", start=thetas[best_fast])
+            add(res, rec)
+            sm_agrees = res is not None and rec["converged"] and rec["llf"] >= top - AGREE_TOL
+        confirmed = (len(fast) == 2 and max(llfs) - min(llfs) <= AGREE_TOL
+                     and (sm_agrees or on_boundary))
 
-    run_battery = not confirmed or methods is not None
-    if run_battery:
+    # 3. In doubt, on the boundary of a covariance with more than one
+    #    parameter (where the optimisers' traps are), or when asked:
+    #    statsmodels' optimisers from the default start, and Nelder-Mead from
+    #    the best point. (A single variance at zero is settled by the probe.)
+    if not confirmed or (on_boundary and lik.n_theta > 1) or methods is not None:
         for method in (DEFAULT_METHODS if methods is None else methods):
             add(*_attempt(model, reml, method))
-        ok = [i for i, r in enumerate(results) if r is not None]
-        if not ok:
-            detail = "; ".join(f"{r['method']}: {r['note']}" for r in records)
-            raise RuntimeError(f"Every optimiser failed: {detail}")
-        # Confirm from the highest point found (and polish it with a gradient
-        # method if the run that found it did not converge).
-        cand = [i for i in range(len(records)) if np.isfinite(records[i]["llf"])
-                and (results[i] is not None or i in thetas)]
-        best_any = max(cand, key=lambda i: records[i]["llf"])
-        if results[best_any] is not None:
-            start = results[best_any].params_object.get_packed(use_sqrt=model.use_sqrt, has_fe=False)
-        else:
-            start = thetas[best_any]
-        confirm = list(CONFIRM_METHODS)
-        if not records[best_any]["converged"]:
-            confirm += ["bfgs", "lbfgs"]
-        for method in confirm:
-            res, rec = _attempt(model, reml, method, start=start)
-            add(res, rec)
+        cand = [i for i in range(len(records)) if thetas[i] is not None]
+        if cand:
+            best_any = max(cand, key=lambda i: records[i]["llf"])
+            theta, rec = _fast_attempt(lik, "Nelder-Mead (profile)", "Nelder-Mead",
+                                       thetas[best_any], "best so far", True)
+            add(None, rec, theta)
+            if not records[best_any]["converged"]:
+                theta, rec = _fast_attempt(lik, "L-BFGS-B (profile)", "L-BFGS-B",
+                                           thetas[best_any], "best so far", True)
+                add(None, rec, theta)
 
-    ok = [i for i, r in enumerate(results) if r is not None]
-    if not ok:
+    usable = [i for i in range(len(records)) if thetas[i] is not None and np.isfinite(records[i]["llf"])]
+    if not usable:
         detail = "; ".join(f"{r['method']}: {r['note']}" for r in records)
-        raise RuntimeError(f"Every optimiser failed: {detail}")
-    conv = [i for i in ok if records[i]["converged"]]
-    pool = conv if conv else ok
+        raise RuntimeError(f"every optimiser failed: {detail}")
+    conv = [i for i in usable if records[i]["converged"]]
+    pool = conv if conv else usable
     chosen = max(pool, key=lambda i: records[i]["llf"])
-    best = results[chosen]
-    best_llf = records[chosen]["llf"]
+    if results[chosen] is not None:
+        best = results[chosen]
+    else:
+        best = _results_at_checked(model, lik, reml, thetas[chosen], records[chosen]["llf"])
+        if best is None:  # statsmodels cannot represent the point: keep its own best run
+            sm = [i for i in pool if results[i] is not None] or [i for i in usable if results[i] is not None]
+            if not sm:
+                raise RuntimeError("statsmodels could not evaluate the best point found")
+            chosen = max(sm, key=lambda i: records[i]["llf"])
+            best = results[chosen]
+        else:
+            best._results.converged = bool(conv)
+    best_llf = float(best.llf)
 
     audit = pd.DataFrame(records)
     audit["gap"] = best_llf - audit["llf"]
@@ -382,11 +523,12 @@ def fit_mixed(formula, data, groups, re_formula=None, reml=True, vc_formula=None
     The fast path: two optimisers (L-BFGS-B with variances bounded at zero
     from statsmodels' default start, and unbounded BFGS from a second start)
     maximise the exact profile log-likelihood; statsmodels' BFGS then
-    restarts from the best point and produces the result. If the two do not
+    restarts from the best point as an independent check. If the two do not
     agree, either did not converge, statsmodels does not confirm, or the
-    fit is on the boundary of the parameter space, the full battery of
-    statsmodels optimisers (``DEFAULT_METHODS``) is run as well, with
-    Nelder-Mead from the best point.
+    fit is on the boundary of a covariance matrix with more than one
+    parameter, the full battery of statsmodels optimisers
+    (``DEFAULT_METHODS``) is run as well, with Nelder-Mead from the best
+    point. The cost is usually about one default statsmodels fit or less.
 
     Examples
     --------
@@ -397,7 +539,7 @@ def fit_mixed(formula, data, groups, re_formula=None, reml=True, vc_formula=None
     """
     rows = prepare_mixed_data(formula, data, groups, re_formula, vc_formula)
     model = _build_model(formula, rows, groups, re_formula, vc_formula)
-    with single_thread():
+    with single_thread(), np.errstate(all="ignore"):
         try:
             best, audit, any_converged = _fit_model(model, reml, methods)
         except RuntimeError as err:
@@ -441,6 +583,11 @@ def _build_model(formula, rows, groups, re_formula, vc_formula):
     from patsy import PatsyError
 
     try:
-        return smf.mixedlm(formula, rows, groups=groups, re_formula=re_formula, vc_formula=vc_formula)
+        model = smf.mixedlm(formula, rows, groups=groups, re_formula=re_formula, vc_formula=vc_formula)
     except PatsyError as err:
         raise ValueError(f"Cannot build the model {formula!r} from the data: {err.message}") from None
+    check_design(model.exog, model.exog_names, f"fixed-effects design of {formula!r}")
+    if model.k_re:
+        check_design(model.exog_re, model.data.exog_re_names,
+                     f"random-effects design of {re_formula or '~1'!r}")
+    return model

@@ -28,9 +28,30 @@ def _axes(ax):
 
 
 def _line(x, y):
-    """Least-squares line through (x, y): (intercept, slope)."""
-    slope, intercept = np.polyfit(np.asarray(x, float), np.asarray(y, float), 1)
-    return intercept, slope
+    """Least-squares line through (x, y): (intercept, slope), or None when the
+    points do not determine a line (fewer than two distinct x values)."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    ok = np.isfinite(x) & np.isfinite(y)
+    x, y = x[ok], y[ok]
+    if len(x) < 2 or np.ptp(x) == 0:
+        return None
+    xm, ym = x.mean(), y.mean()
+    slope = float(np.sum((x - xm) * (y - ym)) / np.sum((x - xm) ** 2))
+    return ym - slope * xm, slope
+
+
+def _plot_data(data, x, y, cluster, what):
+    """Checked, complete rows of ``data`` for a figure of ``y`` against ``x`` by ``cluster``."""
+    check_frame(data)
+    check_columns(data, [x, y, cluster], what)
+    for col in (x, y):
+        if not (pd.api.types.is_numeric_dtype(data[col]) and not pd.api.types.is_bool_dtype(data[col])):
+            raise ValueError(f"{what}: the column {col!r} must be numeric, not {data[col].dtype}.")
+    data = data.dropna(subset=[x, y, cluster])
+    data = data[np.isfinite(data[x].to_numpy(float)) & np.isfinite(data[y].to_numpy(float))]
+    if data.empty:
+        raise ValueError(f"{what}: no rows with values of {x!r}, {y!r} and {cluster!r}.")
+    return data
 
 
 def cluster_lines(data: pd.DataFrame, x: str, y: str, cluster: str, pooled: bool = True,
@@ -56,8 +77,7 @@ def cluster_lines(data: pd.DataFrame, x: str, y: str, cluster: str, pooled: bool
     -------
     matplotlib.axes.Axes
     """
-    check_frame(data)
-    check_columns(data, [x, y, cluster], "cluster_lines")
+    data = _plot_data(data, x, y, cluster, "cluster_lines")
     ax = _axes(ax)
     labels = list(pd.unique(data[cluster]))
     markers = ["o", "s", "^", "D", "v", "P", "X", "*"]
@@ -66,14 +86,14 @@ def cluster_lines(data: pd.DataFrame, x: str, y: str, cluster: str, pooled: bool
         color = PALETTE[i % len(PALETTE)]
         ax.scatter(part[x], part[y], s=16, alpha=0.6, color=color,
                    marker=markers[i % len(markers)], label=str(label))
-        if len(part) > 1 and part[x].nunique() > 1:
-            b0, b1 = _line(part[x], part[y])
+        line = _line(part[x], part[y])
+        if line is not None:
             xs = np.array([part[x].min(), part[x].max()])
-            ax.plot(xs, b0 + b1 * xs, color=color, linewidth=2)
-    if pooled:
-        b0, b1 = _line(data[x], data[y])
+            ax.plot(xs, line[0] + line[1] * xs, color=color, linewidth=2)
+    line = _line(data[x], data[y]) if pooled else None
+    if line is not None:
         xs = np.array([data[x].min(), data[x].max()])
-        ax.plot(xs, b0 + b1 * xs, color=POOLED_COLOR, linestyle="--", linewidth=2.5,
+        ax.plot(xs, line[0] + line[1] * xs, color=POOLED_COLOR, linestyle="--", linewidth=2.5,
                 label="pooled (all rows)")
     ax.set_xlabel(x)
     ax.set_ylabel(y)
@@ -146,30 +166,29 @@ def spaghetti(source, x, y=None, cluster=None, ax=None, marginal: bool = True, a
     -------
     matplotlib.axes.Axes
     """
-    ax = _axes(ax)
     color = PALETTE[0]
     if isinstance(source, pd.DataFrame):
         if y is None or cluster is None:
             raise ValueError("spaghetti(data, x, y, cluster): give the outcome `y` and the `cluster` column.")
-        check_frame(source)
-        check_columns(source, [x, y, cluster], "spaghetti")
-        data = source.dropna(subset=[x, y, cluster])
+        data = _plot_data(source, x, y, cluster, "spaghetti")
+        ax = _axes(ax)
         for _, part in data.groupby(cluster, sort=False):
-            if len(part) > 1 and part[x].nunique() > 1:
-                b0, b1 = _line(part[x], part[y])
+            line = _line(part[x], part[y])
+            if line is not None:
                 xs = np.array([part[x].min(), part[x].max()])
-                ax.plot(xs, b0 + b1 * xs, color=color, alpha=alpha, linewidth=1)
+                ax.plot(xs, line[0] + line[1] * xs, color=color, alpha=alpha, linewidth=1)
         ax.plot([], [], color=color, alpha=alpha, label="each cluster's own OLS line")
-        if marginal:
-            b0, b1 = _line(data[x], data[y])
+        line = _line(data[x], data[y]) if marginal else None
+        if line is not None:
             xs = np.array([data[x].min(), data[x].max()])
-            ax.plot(xs, b0 + b1 * xs, color=POOLED_COLOR, linestyle="--", linewidth=2.5,
+            ax.plot(xs, line[0] + line[1] * xs, color=POOLED_COLOR, linestyle="--", linewidth=2.5,
                     label="pooled line (all rows)")
         ax.set_ylabel(y)
     else:
         from .diagnostics import fitted_values
 
         inner = _mixed(source)
+        ax = _axes(ax)
         frame = inner.model.data.frame.loc[inner.model.data.row_labels]
         if x not in frame.columns:
             raise ValueError(f"{x!r} is not a column of the data this model was fitted to.")

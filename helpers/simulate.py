@@ -17,6 +17,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+# The ESS case study's simulator lives in its own module (which imports nothing from helpers).
+from .ess import ESS_TRUTH, simulate_ess  # noqa: F401
+
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 #: True values of the hospitals generating model.
@@ -207,6 +210,7 @@ SIMULATORS = {
     "hospitals": simulate_hospitals,
     "schools": simulate_schools,
     "clinics": simulate_clinics,
+    "ess": simulate_ess,
 }
 
 

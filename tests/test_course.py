@@ -70,7 +70,9 @@ def _norm(text: str) -> str:
 
 
 def _all_text(nb) -> str:
-    return _norm(" ".join(cell.source for cell in nb.cells))
+    """All cell sources as one line, block-quote markers removed."""
+    return _norm(" ".join(re.sub(r"^[ \t]*(?:>[ \t]?)+", "", cell.source, flags=re.MULTILINE)
+                          for cell in nb.cells))
 
 
 # ------------------------------------------------- solutions, read independently of the build
@@ -104,17 +106,20 @@ def source_solutions(docname: str) -> dict[str, dict]:
             end = next((k for k in range(j + 1, len(lines))
                         if re.match(r"^(`{3,}|:{3,})\{solution-end\}", lines[k].strip())), len(lines))
             body = lines[j + 1:end]
-        prose, code, in_code = [], [], False
+        prose, code, cell, in_code = [], [], [], False
         for line in body:
             if re.match(r"^`{3,}\{code-cell\}", line.strip()):
-                in_code = True
+                in_code, cell = True, []
+                prose.append("|")  # prose on either side of a code cell is not one run
                 continue
             if in_code and re.match(r"^`{3,}\s*$", line.strip()):
                 in_code = False
+                # hidden cells (glue, assertions) are in neither notebook
+                if not any(l.startswith(":tags:") and "remove-cell" in l for l in cell):
+                    code.extend(l for l in cell if not l.startswith(":tags:"))
                 continue
             if in_code:
-                if not line.startswith(":tags:") and "remove-cell" not in line:
-                    code.append(line)
+                cell.append(line)
             elif not line.startswith(":"):
                 prose.append(line)
         found[label] = {"prose": prose, "code": code}
@@ -244,7 +249,7 @@ def runs(html, tmp_path_factory):
     script = " && ".join([
         f'"{sys.executable}" -m venv "{venv}"',
         f'cd "{pack}"',
-        f'"{python}" -m pip install --quiet --disable-pip-version-check -r requirements.txt',
+        f'"{python}" -m pip install --no-compile --quiet --disable-pip-version-check -r requirements.txt',
         f'"{python}" -c "import helpers; print(helpers.__file__)" > "{work / "helpers_path.txt"}"',
         f'cd "{ROOT}"',
         f'"{sys.executable}" -m tests.tools.run_notebooks --offline --python "{python}" '

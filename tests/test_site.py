@@ -6,13 +6,14 @@ and axe-core) driven by Playwright opens every page of the built book, served on
 
 - no console error and no uncaught exception;
 - no request leaves 127.0.0.1, and none fails (no 404, not even a favicon);
-- every image loads and has real alt text; every figure in a cell output has a caption;
+- every image loads and has real alt text; every image in the text is a figure with a caption;
 - all math is typeset by MathJax, with no TeX error, although MathJax's files are
   served late on purpose (``MATHJAX_DELAY``);
 - every solution toggle opens;
 - code cells, outputs, tables and display math fit the page or scroll inside their own
   box, on a desktop and on a phone;
-- axe-core finds no critical or serious accessibility violation;
+- axe-core finds no critical or serious accessibility violation (and, in dark mode, no
+  colour-contrast one);
 
 and keeps a full-page screenshot of each page (solutions open) in
 ``_build/screenshots/`` for authors to look at. Separate tests: the search page
@@ -151,11 +152,12 @@ IMAGES_JS = """async () => {
   return problems;
 }"""
 
-CAPTIONS_JS = """() => Array.from(document.querySelectorAll('.cell_output img')).flatMap(img => {
+CAPTIONS_JS = """() => Array.from(document.querySelectorAll('article.bd-article img')).flatMap(img => {
   const figure = img.closest('figure');
   const caption = figure && figure.querySelector('figcaption');
   return caption && caption.textContent.trim() ? [] :
-    [`figure without a caption: ${img.getAttribute('src')} (use mystnb: figure: caption)`];
+    [`figure without a caption: ${img.getAttribute('src')} (a cell: mystnb: figure: caption; ` +
+     `an image file: the {figure} directive)`];
 })"""
 
 MATH_JS = """async () => {
@@ -270,6 +272,17 @@ def test_page(page_path, browser, base_url, axe_source, shots):
 
         page.wait_for_load_state("networkidle")
         page.screenshot(path=str(shots / _screenshot_name(page_path)), full_page=True)
+
+        # Readers can switch to dark mode: its colours must pass too.
+        page.evaluate("() => { document.documentElement.dataset.theme = 'dark';"
+                      " document.documentElement.dataset.mode = 'dark'; }")
+        page.wait_for_timeout(300)
+        dark = page.evaluate(AXE_JS_RUN.replace("{resultTypes: ['violations']}",
+                                                "{resultTypes: ['violations'], runOnly: ['color-contrast']}"))
+        for v in dark["violations"]:
+            if v["impact"] in AXE_FAIL:
+                problems.append(f"dark mode: axe {v['impact']} {v['id']}: {v['help']} ({v['count']} elements, "
+                                f"e.g. {'; '.join(v['targets'])})")
 
         page.set_viewport_size(PHONE)
         page.wait_for_timeout(200)

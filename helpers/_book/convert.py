@@ -270,7 +270,7 @@ class _Converter:
         self.flush_markdown()
         cell = nbformat.v4.new_code_cell(source)
         cell.metadata = metadata or {}
-        if outputs:
+        if outputs is not None:  # the instructor variant: the build's run
             cell.outputs = outputs
             cell.execution_count = execution_count
         self.cells.append(cell)
@@ -510,6 +510,7 @@ class _Converter:
         if code:
             self.add_code(f"# {short}: your code here\n")
         else:
+            self.flush_markdown()  # the answer cell is a cell of its own
             self.md_parts.append(f"*Your answer to {short} (double-click to edit):*")
             self.flush_markdown()
 

@@ -56,6 +56,14 @@ CSS_FILE = "course.css"
 GUIDE_DOC = "chapters/instructor"
 
 
+def _book_title(app: Sphinx) -> str:
+    """The book's title (Jupyter Book sets ``html_title``; ``project`` may be Sphinx's default)."""
+    title = app.config.html_title or ""
+    if not title or title.endswith(" documentation"):
+        title = app.config.project or ""
+    return "" if title == "Project name not set" else title
+
+
 def _warn(message: str) -> None:
     logger.warning(message, type="course", subtype="notebooks")
 
@@ -265,7 +273,7 @@ def _context(app: Sphinx, docname: str, glue: dict, shared: tuple) -> Context:
         cite=cite,
         reference_list=reference_list,
         substitutions=dict(getattr(app.config, "myst_substitutions", {}) or {}),
-        book_title=app.config.project or "",
+        book_title=_book_title(app),
         warn=_warn,
     )
 
@@ -302,7 +310,7 @@ def write_notebooks(app: Sphinx, exception: Exception | None) -> None:
     from .coursepack import build_course_pack
 
     build_course_pack(Path(app.srcdir), Path(app.outdir) / PACK_FILE, written["student"],
-                      [app.env.titles[d].astext() for d in docs], app.config.project or "",
+                      [app.env.titles[d].astext() for d in docs], _book_title(app),
                       warn=_warn)
     logger.info(f"[course] {len(docs)} chapters -> {out} (student, instructor) and "
                 f"{PACK_FILE} in {time.perf_counter() - start:.1f} s")

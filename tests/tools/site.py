@@ -1,9 +1,10 @@
 """The built website, for the site tests: where it is, its pages, and a local server.
 
-The site folder is ``$BOOK_SITE`` if set, else ``_build/html`` (where ``make test``
-builds). Point it at your own build while developing::
+The site folder is ``$BOOK_SITE`` if set, else the ``html`` folder of ``$BOOK_BUILD``,
+else ``_build/html`` (where ``make test`` builds). Point it at your own build while
+developing::
 
-    BOOK_SITE=/tmp/me-book/_build/html .venv/bin/python -m pytest tests/test_site.py
+    BOOK_SITE=/tmp/me-book/_build/html .venv/bin/python -m pytest tests/test_site.py tests/test_site_links.py
 
 Screenshots of the browser test go to ``$BOOK_SCREENSHOTS``, else to a folder
 ``screenshots`` beside the site folder (``_build/screenshots``).
@@ -28,13 +29,19 @@ NON_PAGE_DIRS = {"_static", "_sources", "_images", "_downloads", "_panels_static
 
 
 def site_dir() -> Path:
-    """The built HTML site: ``$BOOK_SITE``, else ``_build/html``."""
-    return Path(os.environ.get("BOOK_SITE") or ROOT / "_build" / "html").resolve()
+    """The built HTML site: ``$BOOK_SITE``, else ``html`` in ``$BOOK_BUILD`` (the variable
+    tests/test_course.py reads: a build folder, or a ``--path-output`` folder), else ``_build/html``."""
+    if os.environ.get("BOOK_SITE"):
+        return Path(os.environ["BOOK_SITE"]).resolve()
+    if os.environ.get("BOOK_BUILD"):
+        base = Path(os.environ["BOOK_BUILD"]).resolve()
+        return next((c / "html" for c in (base, base / "_build") if (c / "html").is_dir()), base / "html")
+    return (ROOT / "_build" / "html").resolve()
 
 
 def site_required() -> bool:
-    """True when the caller asked for a site explicitly (``make test`` does): a missing one fails."""
-    return bool(os.environ.get("BOOK_SITE"))
+    """True when the caller named a site (``make test`` does): then a missing one fails, not skips."""
+    return bool(os.environ.get("BOOK_SITE") or os.environ.get("BOOK_BUILD"))
 
 
 def screenshot_dir() -> Path:
