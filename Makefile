@@ -17,6 +17,7 @@ help:
 	@echo "make data   regenerate data/ from helpers (fixed seeds, byte for byte)"
 	@echo "make bench  timing figures for fit_mixed and the book build"
 	@echo "make clean  remove _build and caches (keeps .venv)"
+	@echo "make browser-deps  what the browser test needs: chromium (apt-get, as root), axe-core (npm)"
 
 env: $(STAMP)
 

@@ -121,10 +121,16 @@ def _attempt(model, reml, method, start=None):
 
 
 def _boundary_messages(result) -> list[str]:
+    """Plain-words descriptions of the boundary estimates of a fit (empty if interior)."""
+    model = result.model
+    names = [str(n) for n in model.data.exog_re_names] if result.k_re else []
+    vc_names = list(model.exog_vc.names) if model.k_vc else []
+    return _boundary_from(np.asarray(result.cov_re, dtype=float), np.atleast_1d(result.vcomp),
+                          float(result.scale), names, vc_names)
+
+
+def _boundary_from(cov, vcomp, scale, names, vc_names) -> list[str]:
     msgs = []
-    cov = np.asarray(result.cov_re)
-    names = [str(n) for n in result.model.data.exog_re_names] if result.k_re else []
-    scale = float(result.scale)
     for i, name in enumerate(names):
         if cov[i, i] <= 1e-6 * scale:
             msgs.append(f"the variance of the random effect {name!r} is estimated at zero")
@@ -134,10 +140,20 @@ def _boundary_messages(result) -> list[str]:
                 r = cov[i, j] / np.sqrt(cov[i, i] * cov[j, j])
                 if abs(r) > 0.999:
                     msgs.append(f"the correlation of {names[j]!r} and {names[i]!r} is estimated at {r:+.3f}")
-    for name, v in zip(result.model.exog_vc.names if result.model.k_vc else [], np.atleast_1d(result.vcomp)):
+    for name, v in zip(vc_names, vcomp):
         if v <= 1e-6 * scale:
             msgs.append(f"the variance component {name!r} is estimated at zero")
     return msgs
+
+
+def _theta_on_boundary(model, lik, theta) -> bool:
+    """Whether covariance parameters ``theta`` lie on the boundary (on the relative scale)."""
+    k = lik.k_re
+    L = np.zeros((k, k))
+    L[np.tril_indices(k)] = theta[: lik.k_re2]
+    names = [str(n) for n in model.data.exog_re_names] if k else []
+    vc_names = list(model.exog_vc.names) if model.k_vc else []
+    return bool(_boundary_from(L @ L.T, np.asarray(theta[lik.k_re2:]) ** 2, 1.0, names, vc_names))
 
 
 def _fast_attempt(lik, label, method, start, start_label, bounded):
@@ -347,10 +363,13 @@ def _results_at_checked(model, lik, reml, theta, llf):
         trial[zero] = nudge
         if nudge and not zero.any():
             continue
-        res = _results_at(model, reml, trial)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            sm_llf = float(res.llf)
+        try:
+            res = _results_at(model, reml, trial)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                sm_llf = float(res.llf)
+        except (np.linalg.LinAlgError, ValueError, FloatingPointError):
+            continue
         if np.isfinite(sm_llf) and abs(sm_llf - llf) <= 1e-6 * max(1.0, abs(llf)) * 1e-2:
             return res
     return None
@@ -391,9 +410,7 @@ def _fit_model(model, reml, methods):
     if best_fast is not None:
         llfs = [records[i]["llf"] for i in fast]
         top = records[best_fast]["llf"]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            on_boundary = bool(_boundary_messages(_results_at(model, reml, thetas[best_fast])))
+        on_boundary = _theta_on_boundary(model, lik, thetas[best_fast])
         if on_boundary:
             # statsmodels cannot start from a singular covariance matrix; the
             # battery below checks boundary fits instead.
@@ -546,6 +563,13 @@ def fit_mixed(formula, data, groups, re_formula=None, reml=True, vc_formula=None
             raise RuntimeError(f"Could not fit {formula!r}: {err}") from None
     best_llf = float(best.llf)
     chosen = int(np.flatnonzero(audit["chosen"].to_numpy())[0])
+    endog = np.asarray(model.endog, dtype=float)
+    if not float(best.scale) > 1e-10 * float(np.var(endog)):
+        raise ValueError(
+            f"The model {formula!r} reproduces the outcome exactly (the residual variance is "
+            f"zero): {len(endog)} complete rows are too few for its parameters, or the outcome "
+            "is a function of the predictors."
+        )
 
     # Set on the inner results so that the wrapper and the unwrapped object both see them.
     inner = getattr(best, "_results", best)

@@ -293,6 +293,15 @@ def test_page(page_path, browser, base_url, axe_source, shots):
     assert not problems, f"{page_path}:\n  " + "\n  ".join(dict.fromkeys(problems))
 
 
+def test_the_checks_have_something_to_check():
+    """The per-page checks pass vacuously on a site without solutions, math or figures."""
+    _require_site()
+    texts = {p: (SITE / p).read_text(encoding="utf-8") for p in PAGES}
+    assert any('class="solution dropdown' in t for t in texts.values()), "no page has a solution toggle"
+    assert any('class="math' in t for t in texts.values()), "no page has math"
+    assert any("<figcaption" in t for t in texts.values()), "no page has a figure"
+
+
 @pytest.mark.slow
 def test_search_finds_eblup(browser, base_url):
     page = browser.new_page(viewport=DESKTOP)

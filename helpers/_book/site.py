@@ -91,8 +91,9 @@ def _configure(app: Sphinx, config) -> None:
 
 
 def _asset_key(asset: Any) -> tuple:
-    # An inline script's filename is None when registered before the builder
-    # started and "" when copied from the registry: the same script.
+    # A script registered after the builder started is added twice: directly to
+    # the builder (an inline one with filename None) and from the registry
+    # (filename ""). Both are the same script.
     filename = getattr(asset, "filename", asset) or ""
     attributes = getattr(asset, "attributes", {}) or {}
     return (str(filename), tuple(sorted((k, str(v)) for k, v in attributes.items())))

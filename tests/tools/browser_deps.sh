@@ -44,7 +44,9 @@ if [ ! -x "$CHROMIUM" ]; then
         exit 1
     fi
 fi
-"$CHROMIUM" --version
+# (2>/dev/null: Debian's launcher script prints a harmless "[: ... unexpected operator" from its
+# /dev/shm size check when findmnt reports more than one mount.)
+"$CHROMIUM" --version 2>/dev/null
 
 # --- axe-core --------------------------------------------------------------------------------
 if [ -f "$AXE_DIR/axe.min.js" ] && [ "$(cat "$AXE_DIR/VERSION" 2>/dev/null)" = "$AXE_VERSION" ]; then
