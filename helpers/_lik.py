@@ -146,8 +146,12 @@ class MixedLik:
         return {"logdet": logdet, "xvx": xvx, "beta": beta, "qf": qf,
                 "logdet_xvx": ld_xvx if sign > 0 else -np.inf}
 
-    def loglike_grad(self, theta):
+    def loglike_grad(self, theta, sigma2=None):
         """Profile log-likelihood and its gradient with respect to ``theta``.
+
+        With ``sigma2`` given, the log-likelihood at that residual variance
+        (only the fixed effects profiled out), and the triple
+        ``(loglike, gradient in theta, derivative in sigma2)``.
 
         With ``M_j = I + Lambda' G_j Lambda`` (``G_j = Z_j'Z_j``), the GLS
         residual ``r = y - X beta``, the spherical random effects
@@ -170,7 +174,7 @@ class MixedLik:
             M = A + np.eye(self.q)[None]
             C = np.linalg.cholesky(M)
         except np.linalg.LinAlgError:
-            return -np.inf, np.zeros(len(theta))
+            return (-np.inf, np.zeros(len(theta))) + (() if sigma2 is None else (0.0,))
         logdet = 2.0 * float(np.sum(np.log(np.diagonal(C, axis1=1, axis2=2))))
         U = lamT @ self.ZtX
         u_y = np.einsum("jab,jb->ja", lamT, self.Zty)
@@ -183,19 +187,26 @@ class MixedLik:
         try:
             beta = np.linalg.solve(xvx, xvy)
         except np.linalg.LinAlgError:
-            return -np.inf, np.zeros(len(theta))
+            return (-np.inf, np.zeros(len(theta))) + (() if sigma2 is None else (0.0,))
         qf = yvy - float(beta @ xvy)
         m = self._m()
-        if not qf > 0:
+        if sigma2 is not None:
+            if not sigma2 > 0:
+                return -np.inf, np.zeros(len(theta)), 0.0
+            ll = -0.5 * (m * np.log(2 * np.pi * sigma2) + logdet + qf / sigma2)
+            factor = 1.0 / sigma2
+        elif not qf > 0:
             return -np.inf, np.zeros(len(theta))
-        ll = -0.5 * (m * np.log(2 * np.pi) + m * np.log(qf / m) + logdet + m)
+        else:
+            ll = -0.5 * (m * np.log(2 * np.pi) + m * np.log(qf / m) + logdet + m)
+            factor = m / qf
         # Spherical random effects and Z'e per cluster.
         Ztr = self.Zty - self.ZtX @ beta  # (J, q)
         u = np.einsum("jab,jb->ja", Minv, np.einsum("jab,jb->ja", lamT, Ztr))
         GLu = np.einsum("jab,jb->ja", self.ZtZ @ lam, u)
         Zte = Ztr - GLu
         GL = self.ZtZ @ lam
-        D = -GL @ Minv + (m / qf) * np.einsum("ja,jb->jab", Zte, u)
+        D = -GL @ Minv + factor * np.einsum("ja,jb->jab", Zte, u)
         if self.reml:
             sign, ld = np.linalg.slogdet(xvx)
             ll -= 0.5 * ld
@@ -211,6 +222,8 @@ class MixedLik:
             diag = D[:, idx, idx]  # (J, q - k_re)
             np.add.at(grad, self.k_re2 + np.clip(self.vc_index, 0, self.k_vc - 1),
                       np.where(self.vc_index < self.k_vc, diag, 0.0))
+        if sigma2 is not None:
+            return float(ll), grad, -0.5 * (m / sigma2 - qf / sigma2 ** 2)
         return float(ll), grad
 
     def _m(self):

@@ -181,14 +181,21 @@ def predict(result, data, conditional: bool = True) -> pd.Series:
     if na.any():
         raise ValueError(f"{int(na.sum())} row(s) of the new data have missing values in "
                          f"{', '.join(repr(c) for c in needed if data[c].isna().any())}; drop or fill them first.")
-    fe_info = inner.model.data.model_spec
-    X = patsy.build_design_matrices([fe_info], data, return_type="dataframe")[0]
+    frame = inner.model.data.frame
+    fe_info = getattr(inner.model.data, "model_spec", None)
+    if not isinstance(fe_info, patsy.DesignInfo):  # another formula engine: rebuild with patsy
+        rhs_formula = spec["formula"].split("~", 1)[1]
+        fe_info = patsy.dmatrix(rhs_formula, frame, return_type="dataframe").design_info
+    try:
+        X = patsy.build_design_matrices([fe_info], data, return_type="dataframe")[0]
+    except patsy.PatsyError as err:
+        raise ValueError(f"Cannot build the predictors of {spec['formula']!r} for the new data: "
+                         f"{err.message}") from None
     X = X[list(inner.model.exog_names)]
     out = pd.Series(X.to_numpy() @ np.asarray(inner.fe_params, dtype=float), index=data.index,
                     name="predicted" if conditional else "predicted_marginal")
     if not conditional:
         return out
-    frame = inner.model.data.frame
     if re_formula is None:
         Z = np.ones((len(data), 1))
     else:

@@ -123,23 +123,34 @@ def _attempt(model, reml, method, start=None):
 def _boundary_messages(result) -> list[str]:
     """Plain-words descriptions of the boundary estimates of a fit (empty if interior)."""
     model = result.model
-    names = [str(n) for n in model.data.exog_re_names] if result.k_re else []
+    names = _re_names(model) if result.k_re else []
     vc_names = list(model.exog_vc.names) if model.k_vc else []
     return _boundary_from(np.asarray(result.cov_re, dtype=float), np.atleast_1d(result.vcomp),
                           float(result.scale), names, vc_names)
 
 
+def _re_names(model) -> list[str]:
+    """Random-effect names, the random intercept called "Intercept" (statsmodels
+    names it after the grouping column)."""
+    return ["Intercept" if np.all(model.exog_re[:, i] == 1) else str(name)
+            for i, name in enumerate(model.data.exog_re_names)]
+
+
 def _boundary_from(cov, vcomp, scale, names, vc_names) -> list[str]:
+    def label(name):
+        return "the random intercept" if name == "Intercept" else f"the random {name!r} slope"
+
     msgs = []
     for i, name in enumerate(names):
         if cov[i, i] <= 1e-6 * scale:
-            msgs.append(f"the variance of the random effect {name!r} is estimated at zero")
+            msgs.append(f"the variance of {label(name)} is estimated at zero")
     for i in range(len(names)):
         for j in range(i):
             if cov[i, i] > 1e-6 * scale and cov[j, j] > 1e-6 * scale:
                 r = cov[i, j] / np.sqrt(cov[i, i] * cov[j, j])
                 if abs(r) > 0.999:
-                    msgs.append(f"the correlation of {names[j]!r} and {names[i]!r} is estimated at {r:+.3f}")
+                    msgs.append(f"the correlation of {label(names[j])} and {label(names[i])} "
+                                f"is estimated at {r:+.3f}")
     for name, v in zip(vc_names, vcomp):
         if v <= 1e-6 * scale:
             msgs.append(f"the variance component {name!r} is estimated at zero")
@@ -151,7 +162,7 @@ def _theta_on_boundary(model, lik, theta) -> bool:
     k = lik.k_re
     L = np.zeros((k, k))
     L[np.tril_indices(k)] = theta[: lik.k_re2]
-    names = [str(n) for n in model.data.exog_re_names] if k else []
+    names = _re_names(model) if k else []
     vc_names = list(model.exog_vc.names) if model.k_vc else []
     return bool(_boundary_from(L @ L.T, np.asarray(theta[lik.k_re2:]) ** 2, 1.0, names, vc_names))
 
@@ -551,7 +562,7 @@ def fit_mixed(formula, data, groups, re_formula=None, reml=True, vc_formula=None
     --------
     >>> from helpers import load, fit_mixed
     >>> res = fit_mixed("Reaction ~ Days", load("sleepstudy"), groups="Subject", re_formula="~Days")
-    >>> round(res.llf, 3)
+    >>> round(float(res.llf), 3)
     -871.814
     """
     rows = prepare_mixed_data(formula, data, groups, re_formula, vc_formula)

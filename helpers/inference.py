@@ -353,7 +353,7 @@ def varcomp(result) -> pd.DataFrame:
     --------
     >>> from helpers import load, fit_mixed, varcomp
     >>> res = fit_mixed("Reaction ~ Days", load("sleepstudy"), "Subject", re_formula="~Days")
-    >>> round(varcomp(res).loc["Intercept", "estimate"], 1)
+    >>> round(float(varcomp(res).loc["Intercept", "estimate"]), 1)
     612.1
     """
     inner = check_mixed(result)
@@ -702,15 +702,37 @@ class _Profiler:
         self._warm = self.phi0[self.free].copy()
 
     def _theta_sigma2(self, phi):
-        log_sigma = phi[0]
-        sigma = np.exp(log_sigma)
+        """Covariance parameters ``theta`` and ``sigma2`` from ``phi``, with
+        their derivatives: ``(theta, sigma2, dtheta/dphi, dsigma2/dphi)``."""
+        k, n_phi = self.k_re, len(phi)
+        sigma = np.exp(phi[0])
         sd = phi[self.i_sd:self.i_z]
-        W = np.eye(self.k_re)
+        W = np.eye(k)
         W[self._tril_off] = phi[self.i_z:self.i_vc]
-        W = W / np.linalg.norm(W, axis=1, keepdims=True) if self.k_re else W
-        L = (sd[:, None] * W) / sigma
+        norms = np.linalg.norm(W, axis=1) if k else np.zeros(0)
+        Wn = W / norms[:, None] if k else W
+        L = (sd[:, None] * Wn) / sigma
         vc = phi[self.i_vc:] / sigma
-        return np.concatenate([L[np.tril_indices(self.k_re)], vc]), sigma ** 2
+        tril = np.tril_indices(k)
+        theta = np.concatenate([L[tril], vc])
+        jac = np.zeros((len(theta), n_phi))
+        jac[:, 0] = -theta
+        n_l = len(tril[0])
+        for i in range(k):
+            dL = np.zeros((k, k))
+            dL[i] = Wn[i] / sigma
+            jac[:n_l, self.i_sd + i] = dL[tril]
+        for pos, (i, j) in enumerate(zip(*self._tril_off)):
+            dL = np.zeros((k, k))
+            e = np.zeros(k)
+            e[j] = 1.0
+            dL[i] = sd[i] / sigma * (e - Wn[i] * Wn[i, j]) / norms[i]
+            jac[:n_l, self.i_z + pos] = dL[tril]
+        for c in range(self.k_vc):
+            jac[n_l + c, self.i_vc + c] = 1.0 / sigma
+        dsig = np.zeros(n_phi)
+        dsig[0] = 2.0 * sigma ** 2
+        return theta, sigma ** 2, jac, dsig
 
     def _fixed_value(self, value):
         return 0.5 * np.log(value) if self.fixed == 0 else np.sqrt(value)
@@ -724,24 +746,29 @@ class _Profiler:
             raise ValueError(f"A variance must be positive; got {value}.")
         phi = self.phi0.copy()
         phi[self.fixed] = self._fixed_value(value)
+        free = np.asarray(self.free)
 
-        def negll(free):
-            phi[self.free] = free
-            theta, s2 = self._theta_sigma2(phi)
-            v = self.lik.loglike_sigma(theta, s2)
-            return -v if np.isfinite(v) else 1e300
+        def negll(x):
+            phi[free] = x
+            theta, s2, jac, dsig = self._theta_sigma2(phi)
+            ll, g_theta, g_s2 = self.lik.loglike_grad(theta, s2)
+            if not np.isfinite(ll):
+                return 1e300, np.zeros(len(x))
+            grad = g_theta @ jac + g_s2 * dsig
+            return -ll, -grad[free]
 
         if not self.free:
-            return -negll(np.zeros(0))
+            return -negll(np.zeros(0))[0]
         best = None
-        for start in (self._warm, self.phi0[self.free]):
+        starts = [self._warm]
+        if not np.allclose(self._warm, self.phi0[free]):
+            starts.append(self.phi0[free])
+        for start in starts:
             with np.errstate(all="ignore"):
-                res = optimize.minimize(negll, start, method="L-BFGS-B", bounds=self.bounds,
-                                        options={"ftol": 1e-13, "gtol": 1e-9, "maxiter": 2000})
+                res = optimize.minimize(negll, start, method="L-BFGS-B", jac=True, bounds=self.bounds,
+                                        options={"ftol": 1e-14, "gtol": 1e-9, "maxiter": 2000})
             if best is None or res.fun < best.fun:
                 best = res
-            if res.success:
-                break
         self._warm = np.asarray(best.x)
         return -float(best.fun)
 

@@ -294,6 +294,7 @@ def _report(runs, key: str) -> list[dict]:
     return json.loads(report.read_text())
 
 
+@pytest.mark.slow
 def test_instructor_notebooks_execute(runs):
     report = _report(runs, "instructor")
     assert len(report) == len(CHAPTERS)
@@ -301,6 +302,7 @@ def test_instructor_notebooks_execute(runs):
         assert entry["ok"], f"{entry['notebook']} fails:\n{entry['error']}"
 
 
+@pytest.mark.slow
 def test_course_pack_installs_and_student_notebooks_execute_offline(runs, html):
     report = _report(runs, "student")
     helpers_path = Path((runs["work"] / "helpers_path.txt").read_text().strip())
@@ -381,7 +383,7 @@ def test_instructor_guide(html):
             assert (html / "notebooks" / variant / book_chapters.notebook_filename(docname)).resolve() in links
     assert (html / "course-pack.zip").resolve() in links
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.read_text(encoding="utf-8")))
-    for docname in CORE:
+    for docname in CORE + [d for d in CHAPTERS if d not in CORE]:
         info = book_chapters.read_chapter(docname, ROOT)
         if info.objectives:
             first = re.findall(r"^\s*1\.\s+(.*)$", info.objectives, re.MULTILINE)
@@ -431,3 +433,68 @@ def test_chapter_form(docname):
         if ":class: dropdown" not in match.group("opts"):
             problems.append("a solution is not collapsed (:class: dropdown)")
     assert not problems, f"{docname}: " + "; ".join(problems)
+
+
+# ------------------------------------------------------- the converter on its own
+
+
+def test_converter_handles_myst_constructs(tmp_path):
+    """Constructs the chapters may use later: each becomes plain Jupyter markdown."""
+    from helpers._book.convert import Context, convert
+
+    (tmp_path / "diagram.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>')
+    source = "\n".join([
+        "(demo)=", "# Demo", "",
+        "% a comment", "",
+        ":::{note}", "Nested {math}`x^2` and {ref}`other <sec-x>`.", ":::", "",
+        "```{figure} diagram.svg", ":name: fig-demo", ":alt: A diagram", "", "The caption.", "```", "",
+        "See {numref}`fig-demo`, {eq}`eq-demo`, {cite:t}`key1` and {term}`ICC <icc>`.", "",
+        "$$ a = b $$ (eq-demo)", "",
+        "```{list-table} A table", ":header-rows: 1", "", "* - a", "  - b", "* - 1", "  - 2", "```", "",
+        "Term", ": Its definition.", "",
+        "```{exercise} Try", ":label: ex-demo", "", "Do {glue:text}`value:.1f` things.", "```", "",
+        "```{solution} ex-demo", ":class: dropdown", "", "Secret answer text here.", "```", "",
+        "Literal `{ref}` in code stays.", "",
+    ])
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(source)])
+    warnings_seen: list[str] = []
+    context = Context(
+        docname="chapters/demo", source_dir=tmp_path, root_dir=tmp_path,
+        glue={"value": {"data": {"text/plain": "3.14159"}}},
+        labels={"sec-x": ("chapters/other", "Other"), "fig-demo": ("chapters/demo", "")},
+        numbers={"fig-demo": "Fig. 9.1"}, equations={"eq-demo": "9.1"},
+        exercise_numbers=["9.1"], notebooks={"chapters/other": "other.ipynb"},
+        cite=lambda keys, role: "Author (2000)" if role == "cite:t" else "(Author, 2000)",
+        warn=warnings_seen.append)
+    student = "\n".join(c.source for c in convert(nb, context, "student").cells)
+    instructor_nb = convert(nb, context, "instructor")
+    instructor = "\n".join(c.source for c in instructor_nb.cells)
+    assert not warnings_seen, warnings_seen
+    for text in (student, instructor):
+        assert "(demo)=" not in text and "% a comment" not in text
+        assert "> **Note**" in text and "$x^2$" in text and "[other](other.ipynb)" in text
+        assert "![A diagram](attachment:diagram.svg)" in text and "**Fig. 9.1.** The caption." in text
+        assert "See Fig. 9.1, (9.1), Author (2000) and ICC." in text
+        assert "$$\na = b\n$$" in text
+        assert "| a | b |" in text and "| 1 | 2 |" in text
+        assert "- **Term**: Its definition." in text
+        assert "> **Exercise 9.1 (Try)**" in text and "Do 3.1 things." in text
+        assert "Literal `{ref}` in code stays." in text
+        for pattern, what in _RAW_MYST:
+            assert not pattern.search(text), what
+    assert "Secret answer" not in student and "*Your answer to Exercise 9.1" in student
+    assert "**Solution to Exercise 9.1 (Try)**" in instructor and "Secret answer text here." in instructor
+    assert any("diagram.svg" in c.get("attachments", {}) for c in instructor_nb.cells)
+
+
+def test_converter_keeps_what_hidden_cells_define_for_later_cells():
+    from helpers._book.convert import RESCUE_NOTE, Context, convert
+
+    hidden = nbformat.v4.new_code_cell(
+        "from myst_nb import glue\nn = 5\nunused = 1\nglue('n', n, display=False)\nassert n == 5")
+    hidden.metadata["tags"] = ["remove-cell"]
+    cells = [nbformat.v4.new_code_cell("import math"), hidden, nbformat.v4.new_code_cell("print(n)")]
+    out = convert(nbformat.v4.new_notebook(cells=cells), Context(), "student")
+    code = [c.source for c in out.cells if c.cell_type == "code"]
+    assert code == ["import math", RESCUE_NOTE + "n = 5\n", "print(n)"]
+    assert out.cells[1].metadata["jupyter"] == {"source_hidden": True}

@@ -109,3 +109,18 @@ def test_predict_errors(sleep_fits, sleep_data):
 def test_non_mixed_results_get_a_type_error(func, sleep_data):
     with pytest.raises(TypeError, match="fitted mixed model"):
         func(smf.ols("Reaction ~ Days", sleep_data).fit())
+
+
+def test_docstring_examples():
+    """The examples in the helpers' docstrings run and give what they show."""
+    import doctest
+
+    import helpers.data
+    import helpers.diagnostics
+    import helpers.fit
+    import helpers.inference
+    import helpers.plots
+
+    for module in (helpers.data, helpers.fit, helpers.inference, helpers.diagnostics, helpers.plots):
+        failed, _ = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert failed == 0, module.__name__

@@ -170,16 +170,16 @@ def readme(project: str, chapters: list[tuple[str, str]], python: str, front: li
     """The pack's README.md."""
     listing = "\n".join(f"  - `notebooks/{name}`: {title}" for name, title in chapters)
     if "jupyterlab" in front:
-        run = ("```bash\njupyter lab notebooks\n```\n\n"
-               "(or open the notebooks in any other Jupyter front end, such as VS Code, with the "
-               "`.venv` Python as kernel)")
+        run = ("With the environment active, in this folder:\n\n```bash\njupyter lab notebooks\n```\n\n"
+               "Any other Jupyter front end works too (VS Code, for one), with the `.venv` Python as\n"
+               "kernel.")
     else:
-        run = ("Open the notebooks in a Jupyter front end with the `.venv` Python as kernel (VS Code, "
-               "or `pip install jupyterlab` and then `jupyter lab notebooks`)")
+        run = ("Open the notebooks in a Jupyter front end with the `.venv` Python as kernel: VS Code,\n"
+               "or `pip install jupyterlab` and then `jupyter lab notebooks`.")
     return f"""# {project}: course pack
 
-The student notebooks of the course module *{project}*, with the `helpers` package and the
-data they use. After one install they run offline.
+The student notebooks of the course module *{project}*, with the `helpers`
+package and the data they use. After one install they run offline.
 
 ## What is inside
 
@@ -205,8 +205,10 @@ pip install -r requirements.txt
 
 ## Run
 
-{run}. Run each notebook from the top (*Run > Run All Cells*). Keep the folder as it is:
-`helpers` finds the data in the `data/` folder beside it.
+{run}
+
+Run each notebook from the top (*Run > Run All Cells*). Keep the folder as it is: `helpers`
+finds the data in the `data/` folder beside it.
 
 Code is MIT-licensed, text CC BY 4.0 (see `LICENSE`).
 """

@@ -39,6 +39,7 @@ from typing import Any
 
 import nbformat
 from docutils import nodes
+from docutils.parsers.rst import directives
 from docutils.statemachine import StringList
 from sphinx.application import Sphinx
 from sphinx.util import logging
@@ -394,22 +395,31 @@ class _CourseDirective(SphinxDirective):
 
 
 class CourseChapters(_CourseDirective):
-    """``{course-chapters}``: objectives, exercises, quiz and notebooks per core chapter."""
+    """``{course-chapters}``: objectives, exercises, quiz and notebooks per chapter of a part.
+
+    ``:part:`` names the table-of-contents part (its caption; default "Core chapters").
+    A part that does not exist gives nothing (``tests/test_course.py`` checks that the
+    guide shows the objectives of every chapter).
+    """
+
+    option_spec = {"part": directives.unchanged}
 
     def run(self) -> list[nodes.Node]:
         app = self.env.app
         toc = _toc_path(app)
         self.env.note_dependency(str(toc))
         with_notebooks = set(notebook_docs(app))
+        caption = self.options.get("part", chapters_mod.CORE_PART).strip()
         parts = []
-        for docname in chapters_mod.core_docnames(toc):
+        for docname in [e.docname for e in chapters_mod.toc_entries(toc) if e.part == caption]:
             info = self.chapter(docname)
             ref = f"{{ref}}`{info.label}`" if info.label else (info.title or docname)
             head = f"**{ref}** ({_counts(info)})"
             if docname in with_notebooks:
                 head += f". Notebooks: {self.links(docname)}"
             objectives = info.objectives or "*The learning objectives of this chapter are not written yet.*"
-            objectives = re.sub(r"^After this chapter you can\s*", "", objectives).strip()
+            objectives = re.sub(r"^After this (chapter|page) you (can|will be able to):?\s*", "",
+                                objectives).strip()
             parts.append(f"{head}\n\n{objectives}")
         return self.parse_markdown("\n\n".join(parts))
 
