@@ -9,6 +9,10 @@ JB     := $(VENV)/bin/jupyter-book
 STAMP  := $(VENV)/.installed
 BUILD_FLAGS := -W -n --keep-going
 
+# Figures must come out of the kernels inline; an inherited MPLBACKEND (e.g. Agg)
+# would stop them appearing in the book.
+unexport MPLBACKEND
+
 .PHONY: help book test data bench clean env
 
 help:
