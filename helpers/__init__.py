@@ -15,7 +15,8 @@ Importing the package changes no global state (no matplotlib style).
 from .data import dataset_names, load
 from .fit import BoundaryWarning, OptimizerWarning, fit_mixed
 from ._checks import MissingDataWarning
-from .inference import (BootstrapLRTResult, LRTResult, ProfileCI, bootstrap_lrt, design_effect, icc,
+from .inference import (BootstrapLRTResult, LRTResult, ProfileCI, bootstrap_lrt, design_effect,
+                        fixed_effects, icc,
                         lrt, mixture_pvalue, profile_ci, profile_loglike, variance_reduction, varcomp)
 from .diagnostics import eblups, fitted_values, predict, residuals
 from .ess import load_ess
@@ -25,7 +26,7 @@ __all__ = [
     "load", "dataset_names",
     "fit_mixed", "OptimizerWarning", "BoundaryWarning", "MissingDataWarning",
     "lrt", "LRTResult", "mixture_pvalue", "icc", "design_effect",
-    "bootstrap_lrt", "BootstrapLRTResult", "varcomp", "variance_reduction",
+    "bootstrap_lrt", "BootstrapLRTResult", "varcomp", "fixed_effects", "variance_reduction",
     "profile_ci", "profile_loglike", "ProfileCI",
     "eblups", "fitted_values", "residuals", "predict", "plots", "load_ess",
 ]

@@ -80,6 +80,26 @@ def check_columns(data: pd.DataFrame, columns, source: str) -> None:
         )
 
 
+def _only_variance_components(re_formula, vc_formula) -> bool:
+    """Whether the random part is variance components only (``vc_formula``
+    given and ``re_formula`` without terms, such as ``"0"`` or ``"~0"``, or
+    ``None``, with which statsmodels adds no random intercept when
+    ``vc_formula`` is given): the single-group trick for crossed random
+    effects."""
+    if not vc_formula or not isinstance(re_formula, (str, type(None))):
+        return False
+    if re_formula is None:
+        return True
+    text = re_formula.strip()
+    if "~" not in text:
+        text = "~" + text
+    try:
+        desc = ModelDesc.from_formula(text)
+    except PatsyError:
+        return False
+    return len(desc.rhs_termlist) == 0
+
+
 def prepare_mixed_data(formula, data, groups, re_formula=None, vc_formula=None):
     """Check a mixed-model specification and return the rows to fit.
 
@@ -147,10 +167,14 @@ def prepare_mixed_data(formula, data, groups, re_formula=None, vc_formula=None):
             raise ValueError("No complete rows are left after dropping missing values.")
 
     n_groups = data[groups].nunique()
-    if n_groups < 2:
+    single_ok = n_groups == 1 and _only_variance_components(re_formula, vc_formula)
+    if n_groups < 2 and not single_ok:
+        hint = ("" if vc_formula is None else
+                " (A single group is allowed only for crossed random effects: every random "
+                "effect in `vc_formula`, with re_formula=\"0\".)")
         raise ValueError(
             f"The grouping column {groups!r} has {n_groups} cluster(s); a mixed model "
-            "needs at least two (and many more to estimate a variance well)."
+            "needs at least two (and many more to estimate a variance well)." + hint
         )
     for col in lhs:
         values = data[col].to_numpy(dtype=float)

@@ -270,6 +270,13 @@ class MixedLik:
     def maximize(self, starts, method="L-BFGS-B", maxiter=1000):
         """Maximise :meth:`loglike` over ``theta`` from each start; best result.
 
+        A variance at exactly zero is a stationary point of this
+        parametrisation (the gradient there is zero whether or not the
+        likelihood rises off zero), and a bounded optimiser whose first step
+        overshoots to the bound stops there as if converged. So every run is
+        followed by :func:`probe_boundary`, and restarted from the better
+        point it finds (as :func:`helpers.fit_mixed` does).
+
         Returns
         -------
         (theta, llf, converged, n_evals)
@@ -278,20 +285,85 @@ class MixedLik:
             return np.zeros(0), self.loglike(np.zeros(0)), True, 1
         best = (None, -np.inf, False, 0)
         evals = 0
+        bounds = self.bounds()
+
+        def f(t):
+            v, g = self.loglike_grad(t)
+            return (-v, -g) if np.isfinite(v) else (1e300, np.zeros(len(t)))
+
+        options = {"maxiter": maxiter}
         for start in starts:
-            start = np.asarray(start, dtype=float)
-
-            def f(t):
-                v, g = self.loglike_grad(t)
-                return (-v, -g) if np.isfinite(v) else (1e300, np.zeros(len(t)))
-
-            res = optimize.minimize(f, start, method=method, jac=True, bounds=self.bounds(),
-                                    options={"maxiter": maxiter})
+            res = optimize.minimize(f, np.asarray(start, dtype=float), method=method, jac=True,
+                                    bounds=bounds, options=options)
             evals += int(res.nfev)
+            for _ in range(5):
+                better = probe_boundary(self, np.asarray(res.x, dtype=float), -float(res.fun))
+                if better is None:
+                    break
+                res = optimize.minimize(f, better, method=method, jac=True, bounds=bounds,
+                                        options=options)
+                evals += int(res.nfev)
             llf = -float(res.fun)
             if llf > best[1]:
                 best = (np.asarray(res.x), llf, bool(res.success), evals)
         return best[0], best[1], best[2], evals
+
+
+def probe_boundary(lik, theta, llf):
+    """A point with a higher log-likelihood next to a variance at zero, or None.
+
+    In the parametrisation ``Psi = Lambda Lambda'`` (lower-triangular
+    ``Lambda`` with a non-negative diagonal, as lme4 and statsmodels use) a
+    diagonal entry at zero is a stationary point: the likelihood depends on
+    it through its square (and the sign of the column below it), so the
+    gradient there is zero whether or not the likelihood rises off zero.
+    Gradient methods stop at such points. Probe each zero diagonal entry
+    (with the column below it as it is and flipped), each entry of a row that
+    is all zero (a random effect with variance zero), and each variance
+    component at zero.
+    """
+    idx = {}
+    k = lik.k_re
+    pos = 0
+    for i in range(k):
+        for j in range(i + 1):
+            idx[(i, j)] = pos
+            pos += 1
+    trials = []
+    steps = (1e-3, 1e-2, 0.1, 0.3, 1.0)
+    for j in range(k):
+        if abs(theta[idx[(j, j)]]) >= 1e-6:
+            continue
+        below = [idx[(i, j)] for i in range(j + 1, k)]
+        flips = (False, True) if below and np.any(np.abs(theta[below]) > 1e-6) else (False,)
+        for flip in flips:
+            for step in steps:
+                trial = theta.copy()
+                if flip:
+                    trial[below] = -trial[below]
+                trial[idx[(j, j)]] = step
+                trials.append(trial)
+    for i in range(k):
+        row = [idx[(i, j)] for j in range(i)]
+        if row and np.all(np.abs(theta[row + [idx[(i, i)]]]) < 1e-6):
+            for p in row:
+                for step in steps:
+                    for sign in (1.0, -1.0):
+                        trial = theta.copy()
+                        trial[p] = sign * step
+                        trials.append(trial)
+    for c in range(lik.k_vc):
+        if abs(theta[lik.k_re2 + c]) < 1e-6:
+            for step in steps:
+                trial = theta.copy()
+                trial[lik.k_re2 + c] = step
+                trials.append(trial)
+    best, best_llf = None, llf + 1e-9
+    for trial in trials:
+        v = lik.loglike(trial)
+        if v > best_llf:
+            best, best_llf = trial, v
+    return best
 
 
 def packed_theta(result) -> np.ndarray:

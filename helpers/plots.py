@@ -35,9 +35,18 @@ def _line(x, y):
     x, y = x[ok], y[ok]
     if len(x) < 2 or np.ptp(x) == 0:
         return None
-    xm, ym = x.mean(), y.mean()
-    slope = float(np.sum((x - xm) * (y - ym)) / np.sum((x - xm) ** 2))
-    return ym - slope * xm, slope
+    with np.errstate(all="ignore"):
+        xm, ym = x.mean(), y.mean()
+        sxx = np.sum((x - xm) ** 2)
+        sxy = np.sum((x - xm) * (y - ym))
+        # Values so large or so close together that the sums overflow or vanish.
+        if not (np.isfinite(sxx) and np.isfinite(sxy) and sxx > 0):
+            return None
+        slope = float(sxy / sxx)
+        intercept = float(ym - slope * xm)
+    if not (np.isfinite(slope) and np.isfinite(intercept)):
+        return None
+    return intercept, slope
 
 
 def _plot_data(data, x, y, cluster, what):

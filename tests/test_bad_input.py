@@ -59,6 +59,21 @@ def test_missing_values_in_groups(frame):
 def test_single_cluster(frame):
     with pytest.raises(ValueError, match=r"'g' has 1 cluster"):
         fit("y ~ x", frame.assign(g="a"), "g")
+    # A random effect besides the variance components: still an error, with the hint.
+    for re_formula in ("1", "~x", "~ 1 + x"):
+        with pytest.raises(ValueError, match=r"'g' has 1 cluster.*crossed"):
+            fit("y ~ x", frame.assign(g="a", c=frame["g"]), "g", re_formula=re_formula,
+                vc_formula={"c": "0 + C(c)"})
+
+
+@pytest.mark.parametrize("re_formula", ["0", "~0", "~ 0", "-1", None])
+def test_single_cluster_allowed_for_variance_components_only(frame, re_formula):
+    """The constant-group trick for crossed random effects: one group, no random effect but the
+    variance components."""
+    from helpers._checks import prepare_mixed_data
+    data = frame.assign(one=1, c=frame["g"])
+    rows = prepare_mixed_data("y ~ x", data, "one", re_formula, {"c": "0 + C(c)"})
+    assert len(rows) == len(data)
 
 
 def test_non_numeric_outcome(frame):

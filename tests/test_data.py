@@ -38,7 +38,8 @@ def test_unknown_name_lists_the_names():
 
 @pytest.mark.parametrize("name, shape", [("sleepstudy", (180, 3)), ("dyestuff", (30, 2)),
                                          ("exam", (4059, None)), ("hsb", (7185, None)),
-                                         ("dietox", (861, None))])
+                                         ("dietox", (861, None)), ("penicillin", (144, 3)),
+                                         ("pastes", (60, 4))])
 def test_real_data(name, shape):
     frame = helpers.load(name)
     assert frame.shape[0] == shape[0]

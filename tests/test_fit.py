@@ -313,3 +313,22 @@ def test_chapter_one_models_still_fit():
     rho = helpers.icc(empty)
     assert 0 < rho < 1
     assert empty.fit_audit["converged"].sum() >= 2
+
+
+def test_crossed_random_effects_single_group_reaches_lme4():
+    """lme4 1.1-31: lmer(diameter ~ 1 + (1 | plate) + (1 | sample), Penicillin) gives variances
+    plate 0.7169051, sample 3.7311318, sigma 0.5499227, intercept 22.972222 (SE 0.8085954),
+    REML logLik -165.43029. The single group holding every row used to be refused."""
+    pen = helpers.load("penicillin").assign(one=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no warning: a clean interior fit
+        res = helpers.fit_mixed("diameter ~ 1", pen, groups="one", re_formula="0",
+                                vc_formula={"plate": "0 + C(plate)", "sample": "0 + C(sample)"})
+    vc = helpers.varcomp(res)["estimate"]
+    assert vc["plate"] == pytest.approx(0.7169051, rel=2e-4)
+    assert vc["sample"] == pytest.approx(3.7311318, rel=2e-4)
+    assert res.scale == pytest.approx(0.5499227 ** 2, rel=1e-4)
+    assert res.fe_params["Intercept"] == pytest.approx(22.972222, rel=1e-7)
+    assert helpers.fixed_effects(res).loc["Intercept", "se"] == pytest.approx(0.8085954, rel=1e-4)
+    assert res.llf == pytest.approx(-165.43029, abs=1e-5)
+

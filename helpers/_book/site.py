@@ -257,6 +257,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("sphinx-mathjax-offline")
     app.connect("config-inited", _configure)
     app.add_css_file(CSS_FILE)
+    # Keyboard access to code blocks that scroll sideways (see the file).
+    app.add_js_file("scroll-focus.js")
     for builder in ("html", "dirhtml", "singlehtml"):
         app.set_translator(builder, BookHTMLTranslator)
     app.connect("html-page-context", _clean_assets, priority=LATE)
