@@ -304,13 +304,33 @@ def _eblup_term(inner, term):
     return key, table[table["term"] == key].reset_index(drop=True)
 
 
-def eblup_qq(result, term: str = "Intercept", ax=None, label: int = 2):
+def _standardised(inner, key, tab):
+    """EBLUPs divided by their own standard deviation ``sqrt(D - se^2)``.
+
+    Unconditionally, an EBLUP has variance ``D - se^2`` (the random-effect
+    variance less its conditional variance), which is smaller for small
+    clusters; dividing by it puts clusters of different sizes on one scale.
+    """
+    from .inference import varcomp
+
+    var = float(varcomp(inner).loc[key, "estimate"])
+    if var <= 0:
+        return np.zeros(len(tab))
+    sd_blup = np.sqrt(np.clip(var - tab["se"].to_numpy() ** 2, 1e-300, None))
+    return tab["estimate"].to_numpy() / sd_blup
+
+
+def eblup_qq(result, term: str = "Intercept", ax=None, label: int = 2,
+             standardise: bool = False):
     """Normal QQ plot of the predicted random effects (EBLUPs) of one term.
 
     The model assumes the random effects are normal. EBLUPs are shrunken
     (their spread is smaller than the variance estimate), so judge the
     *shape* against the dashed line through the quartiles, not the slope;
-    clusters far off the line are candidates for a closer look.
+    clusters far off the line are candidates for a closer look. When
+    cluster sizes differ, raw EBLUPs have unequal variances (a mixture of
+    scales can look heavy-tailed even when the random effects are normal):
+    use ``standardise=True``.
 
     Parameters
     ----------
@@ -320,6 +340,9 @@ def eblup_qq(result, term: str = "Intercept", ax=None, label: int = 2):
     ax : matplotlib.axes.Axes, optional
     label : int, default 2
         Label this many clusters at each end with their names.
+    standardise : bool, default False
+        Plot each EBLUP divided by its own standard deviation
+        ``sqrt(D - se^2)`` instead of the raw EBLUP.
 
     Returns
     -------
@@ -328,8 +351,9 @@ def eblup_qq(result, term: str = "Intercept", ax=None, label: int = 2):
     inner = _mixed(result)
     key, tab = _eblup_term(inner, term)
     ax = _axes(ax)
-    order = np.argsort(tab["estimate"].to_numpy(), kind="stable")
-    q, v = _qq_points(tab["estimate"])
+    values = _standardised(inner, key, tab) if standardise else tab["estimate"].to_numpy()
+    order = np.argsort(values, kind="stable")
+    q, v = _qq_points(pd.Series(values))
     ax.scatter(q, v, s=18, color=PALETTE[0], label="EBLUPs")
     _qq_line(ax, q, v)
     groups = tab["group"].to_numpy()[order]
@@ -338,7 +362,7 @@ def eblup_qq(result, term: str = "Intercept", ax=None, label: int = 2):
         ax.annotate(str(groups[i]), (q[i], v[i]), textcoords="offset points", xytext=(4, 2),
                     fontsize="small")
     ax.set_xlabel("standard normal quantile")
-    ax.set_ylabel(f"EBLUP of {key}")
+    ax.set_ylabel(f"{'standardised ' if standardise else ''}EBLUP of {key}")
     ax.legend(fontsize="small", frameon=False)
     return ax
 
@@ -376,16 +400,12 @@ def caterpillar(result, term: str = "Intercept", ax=None, level: float = 0.95, l
     """
     from scipy import stats
 
-    from .inference import varcomp
-
     inner = _mixed(result)
     key, tab = _eblup_term(inner, term)
     ax = _axes(ax)
     z = stats.norm.ppf(0.5 + level / 2)
     tab = tab.sort_values("estimate", kind="stable").reset_index(drop=True)
-    var = float(varcomp(inner).loc[key, "estimate"])
-    sd_blup = np.sqrt(np.clip(var - tab["se"].to_numpy() ** 2, 1e-300, None))
-    std = tab["estimate"].to_numpy() / sd_blup if var > 0 else np.zeros(len(tab))
+    std = _standardised(inner, key, tab)
     if label is None:
         flagged = np.abs(std) > threshold
     elif isinstance(label, (int, np.integer)):

@@ -146,3 +146,21 @@ def test_profile_plot(dyestuff_fits):
 def test_plots_check_columns(sleep_data):
     with pytest.raises(ValueError, match="'Hours'"):
         plots.cluster_lines(sleep_data, "Hours", "Reaction", "Subject")
+
+
+def test_eblup_qq_standardised_points(sleep_fits):
+    """standardise=True plots each EBLUP over its own sd, sqrt(D - se^2)."""
+    fit = sleep_fits["rs_reml"]
+    eb = helpers.eblups(fit)
+    eb = eb[eb["term"] == "Days"]
+    var = float(helpers.varcomp(fit).loc["Days", "estimate"])
+    expected = np.sort(eb["estimate"].to_numpy() / np.sqrt(var - eb["se"].to_numpy() ** 2))
+    _, ax = _fig_ax()
+    plots.eblup_qq(fit, term="Days", ax=ax, standardise=True)
+    points = ax.collections[0].get_offsets()
+    np.testing.assert_allclose(points[:, 1], expected, rtol=1e-10)
+    assert ax.get_ylabel() == "standardised EBLUP of Days"
+    _, ax_raw = _fig_ax()
+    plots.eblup_qq(fit, term="Days", ax=ax_raw)
+    np.testing.assert_allclose(ax_raw.collections[0].get_offsets()[:, 1],
+                               np.sort(eb["estimate"].to_numpy()), rtol=1e-10)
