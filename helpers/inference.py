@@ -121,12 +121,11 @@ def _describe(result):
     inner = _unwrap(result)
     if isinstance(inner, MixedLMResults):
         model = inner.model
-        re_names = [("re", str(n)) for n in model.data.exog_re_names] if inner.k_re else []
-        # The random intercept is named after the groups; make it comparable.
-        re_names = [("re", "Intercept") if np.all(model.exog_re[:, i] == 1) else n
-                    for i, n in enumerate(re_names)]
-        vc_names = [("vc", str(n)) for n in model.exog_vc.names] if model.k_vc else []
+        # Random intercept called "Intercept" whatever the groups column is called.
         k_re = inner.k_re
+        names = term_names(inner)
+        re_names = [("re", n) for n in names[:k_re]]
+        vc_names = [("vc", n) for n in names[k_re:]]
         n_cov = k_re * (k_re + 1) // 2 + len(vc_names)
         return dict(kind="mixed", fe=list(model.exog_names), re=re_names + vc_names,
                     n_cov=n_cov, reml=bool(inner.reml), llf=float(inner.llf),
