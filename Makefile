@@ -38,20 +38,20 @@ book: $(STAMP)
 # into .venv/share/axe-core; fails with how to install them when it cannot.
 .PHONY: browser-deps
 browser-deps:
-	bash tests/tools/browser_deps.sh
+	bash tools/browser_deps.sh
 
 # From clean, so a stale cache cannot hide a failing chapter.
 test: $(STAMP) browser-deps
 	rm -rf _build
 	$(JB) build . $(BUILD_FLAGS)
-	$(PY) -m tests.tools.chapter_notebooks _build/nbval
+	$(PY) -m tests.book.chapter_notebooks _build/nbval
 	BOOK_SITE=_build/html $(PY) -m pytest tests _build/nbval --nbval-lax --nbval-current-env
 
 data: $(STAMP)
 	$(PY) -m helpers
 
 bench: $(STAMP)
-	$(PY) -m tests.tools.bench
+	$(PY) -m tools.bench
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis

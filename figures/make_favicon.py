@@ -1,4 +1,4 @@
-"""Draw the book's favicon (figures/static/favicon.svg): the logo reduced to what reads at 16 px.
+"""Draw the book's favicon (_ext/mlmbook/static/favicon.svg): the logo reduced to what reads at 16 px.
 
 Three clusters, each a short falling line in the logo's colour-blind-safe colours,
 stepping up from left to right (the pooled trend), on a white tile with a dark rim.
@@ -24,7 +24,7 @@ def favicon_svg() -> str:
 
 
 if __name__ == "__main__":
-    out = Path(__file__).with_name("static") / "favicon.svg"
+    out = Path(__file__).resolve().parents[1] / "_ext" / "mlmbook" / "static" / "favicon.svg"
     out.parent.mkdir(exist_ok=True)
     out.write_text(favicon_svg())
     print(f"wrote {out}")
