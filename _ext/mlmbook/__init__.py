@@ -1,8 +1,21 @@
-"""Private: code the book's website needs at build time, not part of the course API.
+"""The book's build machinery: Sphinx extensions, not part of the course's ``helpers``.
 
-:mod:`mlmbook.site` is a Sphinx extension loaded from ``_config.yml``
-(``sphinx: extra_extensions: [mlmbook.site]``), and so is
-:mod:`mlmbook.notebooks` (student and instructor notebooks, the course pack, the
-instructor guide's directives). Nothing here is imported by ``import helpers``, and the
-course pack leaves this folder out.
+``_config.yml`` loads this package as a local extension (``sphinx: local_extensions:
+{mlmbook: _ext}``); its :func:`setup` sets up
+
+- :mod:`mlmbook.site`: offline MathJax, no duplicate scripts, favicon, the book's CSS;
+- :mod:`mlmbook.notebooks`: student and instructor notebooks, the course pack, the
+  instructor guide's directives.
+
+Nothing here is imported by a chapter or by ``helpers``.
 """
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def setup(app) -> dict[str, Any]:
+    app.setup_extension("mlmbook.site")
+    app.setup_extension("mlmbook.notebooks")
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
