@@ -5,7 +5,9 @@ Organised by task:
 - :mod:`helpers.data` -- :func:`load` the course and real data sets;
 - :mod:`helpers.simulate` -- the simulators that make the course data;
 - :mod:`helpers.fit` -- :func:`fit_mixed`, fits that reach the maximum;
-- :mod:`helpers.inference` -- :func:`lrt`, :func:`icc` and other tests and summaries;
+- :mod:`helpers.testing` -- :func:`lrt` and :func:`bootstrap_lrt`, tests of nested fits;
+- :mod:`helpers.profiles` -- :func:`profile_ci`, profile-likelihood intervals for variances;
+- :mod:`helpers.summaries` -- :func:`varcomp`, :func:`fixed_effects`, :func:`icc` and other summaries;
 - :mod:`helpers.diagnostics` -- :func:`eblups`, residuals and predictions;
 - :mod:`helpers.plots` -- figures; each takes an optional ``ax`` and returns it.
 
@@ -15,9 +17,9 @@ Importing the package changes no global state (no matplotlib style).
 from .data import dataset_names, load
 from .fit import BoundaryWarning, OptimizerWarning, fit_mixed
 from ._checks import MissingDataWarning
-from .inference import (BootstrapLRTResult, LRTResult, ProfileCI, bootstrap_lrt, design_effect,
-                        fixed_effects, icc,
-                        lrt, mixture_pvalue, profile_ci, profile_loglike, variance_reduction, varcomp)
+from .testing import BootstrapLRTResult, LRTResult, bootstrap_lrt, lrt, mixture_pvalue
+from .profiles import ProfileCI, profile_ci, profile_loglike
+from .summaries import design_effect, fixed_effects, icc, variance_reduction, varcomp
 from .diagnostics import eblups, fitted_values, predict, residuals
 from .ess import load_ess
 from . import plots

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .inference import check_mixed, term_names as _term_names
+from ._compat import expand_vcomp, re_column_names, re_design
+from ._results import check_mixed, term_names
 
 
 def eblups(result) -> pd.DataFrame:
@@ -33,13 +34,13 @@ def eblups(result) -> pd.DataFrame:
     """
     inner = check_mixed(result)
     model = inner.model
-    terms = _term_names(inner)
+    terms = term_names(inner)
     k_re = inner.k_re
     resid_all = model.endog - model.exog @ np.asarray(inner.fe_params)
     rows = []
     for ix, label in enumerate(model.group_labels):
-        z = model._aex_r[ix]
-        vc_var = model._expand_vcomp(np.asarray(inner.vcomp), ix)
+        z = re_design(model, ix)
+        vc_var = expand_vcomp(model, inner.vcomp, ix)
         dim = z.shape[1]
         d = np.zeros((dim, dim))
         d[:k_re, :k_re] = np.asarray(inner.cov_re)
@@ -51,8 +52,7 @@ def eblups(result) -> pd.DataFrame:
         est = zd.T @ np.linalg.solve(v, r)
         cond = d - zd.T @ np.linalg.solve(v, zd)
         se = np.sqrt(np.clip(np.diag(cond), 0, None))
-        names = terms if dim == len(terms) else terms[:k_re] + [
-            str(n) for n in inner._expand_re_names(ix)[k_re:]]
+        names = terms if dim == len(terms) else terms[:k_re] + re_column_names(inner, ix)[k_re:]
         for t, e, s in zip(names, est, se):
             rows.append({"group": label, "term": t, "estimate": float(e), "se": float(s), "n": len(r)})
     return pd.DataFrame(rows)
@@ -202,7 +202,7 @@ def predict(result, data, conditional: bool = True) -> pd.Series:
         re_info = patsy.dmatrix(re_formula, frame, return_type="dataframe").design_info
         Z = np.asarray(patsy.build_design_matrices([re_info], data, return_type="dataframe")[0])
     k_re = inner.k_re
-    terms = _term_names(inner)[:k_re]
+    terms = term_names(inner)[:k_re]
     table = eblups(inner).pivot(index="group", columns="term", values="estimate")[terms]
     known = {label: row for label, row in zip(table.index, table.to_numpy())}
     add = np.zeros(len(data))

@@ -118,9 +118,11 @@ def test_docstring_examples():
     import helpers.data
     import helpers.diagnostics
     import helpers.fit
-    import helpers.inference
+    import helpers.profiles
+    import helpers.summaries
+    import helpers.testing
     import helpers.plots
 
-    for module in (helpers.data, helpers.fit, helpers.inference, helpers.diagnostics, helpers.plots):
+    for module in (helpers.data, helpers.fit, helpers.testing, helpers.profiles, helpers.summaries, helpers.diagnostics, helpers.plots):
         failed, _ = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
         assert failed == 0, module.__name__
