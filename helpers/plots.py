@@ -1,4 +1,9 @@
-"""Figures for the course. Each function takes an optional ``ax`` and returns the ``Axes``.
+"""Figures for the course, in seaborn's calling convention.
+
+Every function takes the data (a DataFrame or a fitted model) first and
+everything else by keyword, draws on ``ax`` (a new figure when it is None),
+returns the ``Axes``, and passes extra keyword arguments on to the
+matplotlib call that draws its main elements (each docstring says which).
 
 Nothing here changes matplotlib's global state: colours come from
 :data:`PALETTE` (seaborn's colour-blind-safe palette) and are passed to each
@@ -7,12 +12,14 @@ call, so importing :mod:`helpers` leaves a reader's own style alone.
 
 from __future__ import annotations
 
+import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
 
 from ._checks import check_columns, check_frame
+from ._results import check_mixed, resolve_term, term_names
 
 #: Colour-blind-safe qualitative palette (seaborn "colorblind").
 PALETTE = sns.color_palette("colorblind")
@@ -25,6 +32,16 @@ def _axes(ax):
     if ax is None:
         _, ax = plt.subplots(figsize=(6.4, 4.2))
     return ax
+
+
+def _style(defaults, kwargs, artist=mpl.lines.Line2D):
+    """The defaults overridden by the caller's keyword arguments (aliases such as
+    ``lw`` or ``c`` normalised first, so they replace ``linewidth`` or ``color``)."""
+    kwargs = mpl.cbook.normalize_kwargs(kwargs, artist)
+    defaults = mpl.cbook.normalize_kwargs(defaults, artist)
+    if "c" in kwargs:  # scatter's colour by value replaces the default colour
+        defaults.pop("color", None)
+    return {**defaults, **kwargs}
 
 
 def _line(x, y):
@@ -63,8 +80,8 @@ def _plot_data(data, x, y, cluster, what):
     return data
 
 
-def cluster_lines(data: pd.DataFrame, x: str, y: str, cluster: str, pooled: bool = True,
-                  ax=None, legend: bool = True):
+def cluster_lines(data: pd.DataFrame, *, x: str, y: str, cluster: str, pooled: bool = True,
+                  ax=None, legend: bool = True, **kwargs):
     """Scatter of ``y`` on ``x`` coloured by cluster, each cluster's own OLS line, and the pooled line.
 
     The picture behind Simpson's paradox in clustered data: the pooled line
@@ -81,6 +98,8 @@ def cluster_lines(data: pd.DataFrame, x: str, y: str, cluster: str, pooled: bool
         Also draw the single line fitted to all rows (dashed, dark).
     ax : matplotlib.axes.Axes, optional
     legend : bool, default True
+    **kwargs
+        Passed to :meth:`~matplotlib.axes.Axes.scatter` for the points.
 
     Returns
     -------
@@ -93,8 +112,9 @@ def cluster_lines(data: pd.DataFrame, x: str, y: str, cluster: str, pooled: bool
     for i, label in enumerate(labels):
         part = data[data[cluster] == label]
         color = PALETTE[i % len(PALETTE)]
-        ax.scatter(part[x], part[y], s=16, alpha=0.6, color=color,
-                   marker=markers[i % len(markers)], label=str(label))
+        ax.scatter(part[x], part[y], **_style(
+            dict(s=16, alpha=0.6, color=color, marker=markers[i % len(markers)], label=str(label)),
+            kwargs, mpl.collections.Collection))
         line = _line(part[x], part[y])
         if line is not None:
             xs = np.array([part[x].min(), part[x].max()])
@@ -114,11 +134,6 @@ def cluster_lines(data: pd.DataFrame, x: str, y: str, cluster: str, pooled: bool
 # ---------------------------------------------------------------------------
 # Figures of fitted models
 # ---------------------------------------------------------------------------
-
-def _mixed(result):
-    from .inference import check_mixed
-    return check_mixed(result)
-
 
 def _qq_points(values):
     """Sorted values against standard-normal quantiles (Blom plotting positions)."""
@@ -142,85 +157,111 @@ def _qq_line(ax, q, v, color=POOLED_COLOR):
     ax.plot(xs, inter + slope * xs, color=color, linestyle="--", linewidth=1.5, label="normal reference")
 
 
-def spaghetti(source, x, y=None, cluster=None, ax=None, marginal: bool = True, alpha: float = 0.5):
-    """One line per cluster: the cluster fits ("spaghetti") and the overall line.
+def spaghetti(data: pd.DataFrame, *, x: str, y: str, cluster: str, ax=None,
+              pooled: bool = True, alpha: float = 0.5, **kwargs):
+    """One line per cluster: each cluster's own least-squares line, and the pooled line.
 
-    Two uses:
-
-    - ``spaghetti(data, x, y, cluster)``: each cluster's own least-squares
-      line of ``y`` on ``x`` (no pooling), and the single line through all
-      rows (complete pooling), dashed;
-    - ``spaghetti(result, x)``: each cluster's line from a fitted mixed
-      model (fixed effects plus that cluster's EBLUPs: partial pooling), and
-      the population-average line ``X beta``, dashed.
-
-    Comparing the two pictures shows shrinkage: the model's cluster lines
-    are pulled towards the average line, most for the small clusters.
+    Each cluster's own line of ``y`` on ``x`` is no pooling; the single line
+    through all rows, dashed, is complete pooling. Compare
+    :func:`fitted_lines`, the same picture from a fitted model (partial
+    pooling): the model's cluster lines are pulled towards the average line,
+    most for the small clusters.
 
     Parameters
     ----------
-    source : pandas.DataFrame or MixedLMResults
-        The data, or a fit from :func:`helpers.fit_mixed`.
-    x : str
-        Column on the horizontal axis (for a fit: a predictor of the model).
-    y, cluster : str, optional
-        Outcome and cluster columns; needed (only) when ``source`` is data.
+    data : pandas.DataFrame
+    x, y : str
+        Columns for the horizontal and vertical axes.
+    cluster : str
+        Column that identifies the clusters.
     ax : matplotlib.axes.Axes, optional
-    marginal : bool, default True
-        Draw the overall (pooled or population-average) line.
+    pooled : bool, default True
+        Draw the line through all rows.
     alpha : float, default 0.5
         Transparency of the cluster lines.
+    **kwargs
+        Passed to :meth:`~matplotlib.axes.Axes.plot` for the cluster lines.
 
     Returns
     -------
     matplotlib.axes.Axes
     """
-    color = PALETTE[0]
-    if isinstance(source, pd.DataFrame):
-        if y is None or cluster is None:
-            raise ValueError("spaghetti(data, x, y, cluster): give the outcome `y` and the `cluster` column.")
-        data = _plot_data(source, x, y, cluster, "spaghetti")
-        ax = _axes(ax)
-        for _, part in data.groupby(cluster, sort=False):
-            line = _line(part[x], part[y])
-            if line is not None:
-                xs = np.array([part[x].min(), part[x].max()])
-                ax.plot(xs, line[0] + line[1] * xs, color=color, alpha=alpha, linewidth=1)
-        ax.plot([], [], color=color, alpha=alpha, label="each cluster's own OLS line")
-        line = _line(data[x], data[y]) if marginal else None
+    data = _plot_data(data, x, y, cluster, "spaghetti")
+    style = _style(dict(color=PALETTE[0], alpha=alpha, linewidth=1), kwargs)
+    proxy = _style(dict(color=PALETTE[0], alpha=alpha), kwargs)  # the legend's sample line
+    ax = _axes(ax)
+    for _, part in data.groupby(cluster, sort=False):
+        line = _line(part[x], part[y])
         if line is not None:
-            xs = np.array([data[x].min(), data[x].max()])
-            ax.plot(xs, line[0] + line[1] * xs, color=POOLED_COLOR, linestyle="--", linewidth=2.5,
-                    label="pooled line (all rows)")
-        ax.set_ylabel(y)
-    else:
-        from .diagnostics import fitted_values
-
-        inner = _mixed(source)
-        ax = _axes(ax)
-        frame = inner.model.data.frame.loc[inner.model.data.row_labels]
-        if x not in frame.columns:
-            raise ValueError(f"{x!r} is not a column of the data this model was fitted to.")
-        cond = fitted_values(inner, conditional=True).to_numpy()
-        marg = fitted_values(inner, conditional=False).to_numpy()
-        xv = frame[x].to_numpy()
-        groups = np.asarray(inner.model.groups)
-        for g in pd.unique(groups):
-            sel = groups == g
-            order = np.argsort(xv[sel], kind="stable")
-            ax.plot(xv[sel][order], cond[sel][order], color=color, alpha=alpha, linewidth=1)
-        ax.plot([], [], color=color, alpha=alpha, label="cluster lines (fixed effects + EBLUPs)")
-        if marginal:
-            order = np.argsort(xv, kind="stable")
-            ax.plot(xv[order], marg[order], color=POOLED_COLOR, linestyle="--", linewidth=2.5,
-                    label="population-average line")
-        ax.set_ylabel(str(inner.model.endog_names))
+            xs = np.array([part[x].min(), part[x].max()])
+            ax.plot(xs, line[0] + line[1] * xs, **style)
+    ax.plot([], [], **proxy, label="each cluster's own OLS line")
+    line = _line(data[x], data[y]) if pooled else None
+    if line is not None:
+        xs = np.array([data[x].min(), data[x].max()])
+        ax.plot(xs, line[0] + line[1] * xs, color=POOLED_COLOR, linestyle="--", linewidth=2.5,
+                label="pooled line (all rows)")
     ax.set_xlabel(x)
+    ax.set_ylabel(y)
     ax.legend(fontsize="small", frameon=False)
     return ax
 
 
-def resid_qq(result, ax=None, conditional: bool = True):
+def fitted_lines(result, *, x: str, ax=None, marginal: bool = True, alpha: float = 0.5,
+                 **kwargs):
+    """One line per cluster from a fitted mixed model, and the population-average line.
+
+    Each cluster's line is the fixed effects plus that cluster's EBLUPs
+    (partial pooling); the dashed line is the population average ``X beta``.
+    :func:`spaghetti` draws the same picture from the data alone.
+
+    Parameters
+    ----------
+    result : MixedLMResults
+        A fit from :func:`helpers.fit_mixed`.
+    x : str
+        A predictor of the model, on the horizontal axis.
+    ax : matplotlib.axes.Axes, optional
+    marginal : bool, default True
+        Draw the population-average line.
+    alpha : float, default 0.5
+        Transparency of the cluster lines.
+    **kwargs
+        Passed to :meth:`~matplotlib.axes.Axes.plot` for the cluster lines.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    from .diagnostics import fitted_values
+
+    inner = check_mixed(result)
+    frame = inner.model.data.frame.loc[inner.model.data.row_labels]
+    if x not in frame.columns:
+        raise ValueError(f"{x!r} is not a column of the data this model was fitted to.")
+    style = _style(dict(color=PALETTE[0], alpha=alpha, linewidth=1), kwargs)
+    proxy = _style(dict(color=PALETTE[0], alpha=alpha), kwargs)  # the legend's sample line
+    ax = _axes(ax)
+    cond = fitted_values(inner, conditional=True).to_numpy()
+    marg = fitted_values(inner, conditional=False).to_numpy()
+    xv = frame[x].to_numpy()
+    groups = np.asarray(inner.model.groups)
+    for g in pd.unique(groups):
+        sel = groups == g
+        order = np.argsort(xv[sel], kind="stable")
+        ax.plot(xv[sel][order], cond[sel][order], **style)
+    ax.plot([], [], **proxy, label="cluster lines (fixed effects + EBLUPs)")
+    if marginal:
+        order = np.argsort(xv, kind="stable")
+        ax.plot(xv[order], marg[order], color=POOLED_COLOR, linestyle="--", linewidth=2.5,
+                label="population-average line")
+    ax.set_xlabel(x)
+    ax.set_ylabel(str(inner.model.endog_names))
+    ax.legend(fontsize="small", frameon=False)
+    return ax
+
+
+def resid_qq(result, *, ax=None, conditional: bool = True, **kwargs):
     """Normal QQ plot of the residuals of a mixed model.
 
     If the level-1 errors are normal, the points lie near the dashed line
@@ -234,6 +275,8 @@ def resid_qq(result, ax=None, conditional: bool = True):
     conditional : bool, default True
         Conditional residuals ``y - X beta - Z b`` (the level-1 errors; the
         usual choice), or marginal ones ``y - X beta``.
+    **kwargs
+        Passed to :meth:`~matplotlib.axes.Axes.scatter` for the points.
 
     Returns
     -------
@@ -241,11 +284,12 @@ def resid_qq(result, ax=None, conditional: bool = True):
     """
     from .diagnostics import residuals
 
-    inner = _mixed(result)
+    inner = check_mixed(result)
     ax = _axes(ax)
     r = residuals(inner, conditional=conditional).to_numpy()
     q, v = _qq_points(r)
-    ax.scatter(q, v, s=12, alpha=0.6, color=PALETTE[0], label="residuals")
+    ax.scatter(q, v, **_style(dict(s=12, alpha=0.6, color=PALETTE[0], label="residuals"), kwargs,
+                              mpl.collections.Collection))
     _qq_line(ax, q, v)
     ax.set_xlabel("standard normal quantile")
     ax.set_ylabel(("conditional" if conditional else "marginal") + " residual")
@@ -253,7 +297,8 @@ def resid_qq(result, ax=None, conditional: bool = True):
     return ax
 
 
-def resid_vs_fitted(result, ax=None, conditional: bool = True, smooth: bool = True):
+def resid_vs_fitted(result, *, ax=None, conditional: bool = True, smooth: bool = True,
+                    **kwargs):
     """Residuals against fitted values, with a zero line and a lowess smooth.
 
     A horizontal band of even width around zero is what a good model gives.
@@ -268,6 +313,8 @@ def resid_vs_fitted(result, ax=None, conditional: bool = True, smooth: bool = Tr
         Conditional (with EBLUPs) or marginal fitted values and residuals.
     smooth : bool, default True
         Add a lowess curve of the residuals.
+    **kwargs
+        Passed to :meth:`~matplotlib.axes.Axes.scatter` for the points.
 
     Returns
     -------
@@ -275,11 +322,12 @@ def resid_vs_fitted(result, ax=None, conditional: bool = True, smooth: bool = Tr
     """
     from .diagnostics import fitted_values, residuals
 
-    inner = _mixed(result)
+    inner = check_mixed(result)
     ax = _axes(ax)
     f = fitted_values(inner, conditional=conditional).to_numpy()
     r = residuals(inner, conditional=conditional).to_numpy()
-    ax.scatter(f, r, s=12, alpha=0.6, color=PALETTE[0], label="residuals")
+    ax.scatter(f, r, **_style(dict(s=12, alpha=0.6, color=PALETTE[0], label="residuals"), kwargs,
+                              mpl.collections.Collection))
     ax.axhline(0.0, color=POOLED_COLOR, linewidth=1, linestyle="--")
     if smooth and len(f) > 5:
         from statsmodels.nonparametric.smoothers_lowess import lowess
@@ -295,9 +343,8 @@ def resid_vs_fitted(result, ax=None, conditional: bool = True, smooth: bool = Tr
 
 def _eblup_term(inner, term):
     from .diagnostics import eblups
-    from .inference import _resolve_term
 
-    key = _resolve_term(inner, term)
+    key = resolve_term(inner, term)
     if key == "Residual":
         raise ValueError("Choose a random effect (e.g. 'Intercept'), not the residual.")
     table = eblups(inner)
@@ -311,17 +358,17 @@ def _standardised(inner, key, tab):
     variance less its conditional variance), which is smaller for small
     clusters; dividing by it puts clusters of different sizes on one scale.
     """
-    from .inference import varcomp
+    from .summaries import variance_of
 
-    var = float(varcomp(inner).loc[key, "estimate"])
+    var = variance_of(inner, key)
     if var <= 0:
         return np.zeros(len(tab))
     sd_blup = np.sqrt(np.clip(var - tab["se"].to_numpy() ** 2, 1e-300, None))
     return tab["estimate"].to_numpy() / sd_blup
 
 
-def eblup_qq(result, term: str = "Intercept", ax=None, label: int = 2,
-             standardise: bool = False):
+def eblup_qq(result, *, term: str = "Intercept", ax=None, label: int = 2,
+             standardise: bool = False, **kwargs):
     """Normal QQ plot of the predicted random effects (EBLUPs) of one term.
 
     The model assumes the random effects are normal. EBLUPs are shrunken
@@ -343,18 +390,21 @@ def eblup_qq(result, term: str = "Intercept", ax=None, label: int = 2,
     standardise : bool, default False
         Plot each EBLUP divided by its own standard deviation
         ``sqrt(D - se^2)`` instead of the raw EBLUP.
+    **kwargs
+        Passed to :meth:`~matplotlib.axes.Axes.scatter` for the points.
 
     Returns
     -------
     matplotlib.axes.Axes
     """
-    inner = _mixed(result)
+    inner = check_mixed(result)
     key, tab = _eblup_term(inner, term)
     ax = _axes(ax)
     values = _standardised(inner, key, tab) if standardise else tab["estimate"].to_numpy()
     order = np.argsort(values, kind="stable")
     q, v = _qq_points(pd.Series(values))
-    ax.scatter(q, v, s=18, color=PALETTE[0], label="EBLUPs")
+    ax.scatter(q, v, **_style(dict(s=18, color=PALETTE[0], label="EBLUPs"), kwargs,
+                              mpl.collections.Collection))
     _qq_line(ax, q, v)
     groups = tab["group"].to_numpy()[order]
     n = len(v)
@@ -367,8 +417,8 @@ def eblup_qq(result, term: str = "Intercept", ax=None, label: int = 2,
     return ax
 
 
-def caterpillar(result, term: str = "Intercept", ax=None, level: float = 0.95, label=None,
-                threshold: float = 2.5):
+def caterpillar(result, *, term: str = "Intercept", ax=None, level: float = 0.95, label=None,
+                threshold: float = 2.5, **kwargs):
     """Caterpillar plot: every cluster's EBLUP with its conditional interval, sorted.
 
     Each row is a cluster: the point is its predicted random effect and the
@@ -393,6 +443,8 @@ def caterpillar(result, term: str = "Intercept", ax=None, level: float = 0.95, l
         list: label those clusters.
     threshold : float, default 2.5
         Standardised-EBLUP size that marks an outlier when ``label`` is None.
+    **kwargs
+        Passed to :meth:`~matplotlib.axes.Axes.errorbar` for the clusters that are not labelled.
 
     Returns
     -------
@@ -400,7 +452,7 @@ def caterpillar(result, term: str = "Intercept", ax=None, level: float = 0.95, l
     """
     from scipy import stats
 
-    inner = _mixed(result)
+    inner = check_mixed(result)
     key, tab = _eblup_term(inner, term)
     ax = _axes(ax)
     z = stats.norm.ppf(0.5 + level / 2)
@@ -417,9 +469,9 @@ def caterpillar(result, term: str = "Intercept", ax=None, level: float = 0.95, l
     pos = np.arange(len(tab))
     est, se = tab["estimate"].to_numpy(), tab["se"].to_numpy()
     normal = ~flagged
-    ax.errorbar(est[normal], pos[normal], xerr=z * se[normal], fmt="o", markersize=3,
-                color=PALETTE[0], ecolor=PALETTE[0], elinewidth=1, alpha=0.8,
-                label=f"EBLUP with {level:.0%} conditional interval")
+    ax.errorbar(est[normal], pos[normal], xerr=z * se[normal], **_style(
+        dict(fmt="o", markersize=3, color=PALETTE[0], ecolor=PALETTE[0], elinewidth=1, alpha=0.8,
+             label=f"EBLUP with {level:.0%} conditional interval"), kwargs))
     if flagged.any():
         ax.errorbar(est[flagged], pos[flagged], xerr=z * se[flagged], fmt="s", markersize=4,
                     color=PALETTE[3], ecolor=PALETTE[3], elinewidth=1.5, label="labelled clusters")
@@ -434,7 +486,7 @@ def caterpillar(result, term: str = "Intercept", ax=None, level: float = 0.95, l
     return ax
 
 
-def shrinkage(result, term: str = "Intercept", ax=None):
+def shrinkage(result, *, term: str = "Intercept", ax=None, **kwargs):
     """Shrinkage: each cluster's own estimate against the model's, by cluster size.
 
     For every cluster two values of the chosen coefficient (the intercept,
@@ -455,16 +507,17 @@ def shrinkage(result, term: str = "Intercept", ax=None):
     term : str, default "Intercept"
         ``"Intercept"`` or a random slope's name.
     ax : matplotlib.axes.Axes, optional
+    **kwargs
+        Passed to :meth:`~matplotlib.axes.Axes.scatter` for the points of both kinds.
 
     Returns
     -------
     matplotlib.axes.Axes
     """
     from .diagnostics import eblups
-    from .inference import _resolve_term, term_names
 
-    inner = _mixed(result)
-    key = _resolve_term(inner, term)
+    inner = check_mixed(result)
+    key = resolve_term(inner, term)
     names = term_names(inner)
     if key == "Residual" or names.index(key) >= inner.k_re:
         raise ValueError("shrinkage is drawn for a random intercept or slope, not for "
@@ -502,10 +555,12 @@ def shrinkage(result, term: str = "Intercept", ax=None):
     ax = _axes(ax)
     for s, a, b in zip(xpos, own, pooled):
         ax.plot([s, s], [a, b], color="0.6", linewidth=0.8, zorder=1)
-    ax.scatter(xpos, own, s=20, marker="o", facecolors="none", edgecolors=PALETTE[0],
-               label="no pooling (cluster's own estimate)", zorder=2)
-    ax.scatter(xpos, pooled, s=20, marker="^", color=PALETTE[1],
-               label="partial pooling (fixed + EBLUP)", zorder=3)
+    ax.scatter(xpos, own, **_style(dict(s=20, marker="o", facecolors="none", edgecolors=PALETTE[0],
+                                        label="no pooling (cluster's own estimate)", zorder=2),
+                                   kwargs, mpl.collections.Collection))
+    ax.scatter(xpos, pooled, **_style(dict(s=20, marker="^", color=PALETTE[1],
+                                           label="partial pooling (fixed + EBLUP)", zorder=3),
+                                      kwargs, mpl.collections.Collection))
     ax.axhline(fixed, color=POOLED_COLOR, linestyle="--", linewidth=1.5,
                label="complete pooling (fixed effect)")
     ax.set_xlabel("cluster size (rows)")
@@ -514,7 +569,8 @@ def shrinkage(result, term: str = "Intercept", ax=None):
     return ax
 
 
-def profile(result, term: str = "Intercept", ax=None, level: float = 0.95, n_points: int = 25):
+def profile(result, *, term: str = "Intercept", ax=None, level: float = 0.95, n_points: int = 25,
+            **kwargs):
     """Profile likelihood of a variance component, with its confidence interval.
 
     Draws the likelihood-ratio statistic ``2 (llf - profile llf)`` against
@@ -534,6 +590,8 @@ def profile(result, term: str = "Intercept", ax=None, level: float = 0.95, n_poi
     level : float, default 0.95
     n_points : int, default 25
         Number of values at which the profile is computed.
+    **kwargs
+        Passed to :meth:`~matplotlib.axes.Axes.plot` for the profile curve.
 
     Returns
     -------
@@ -541,9 +599,9 @@ def profile(result, term: str = "Intercept", ax=None, level: float = 0.95, n_poi
     """
     from scipy import stats
 
-    from .inference import profile_ci, profile_loglike
+    from .profiles import profile_ci, profile_loglike
 
-    inner = _mixed(result)
+    inner = check_mixed(result)
     ci = profile_ci(inner, term, level)
     span = ci.upper - ci.lower
     lo = max(0.0, ci.lower - 0.15 * span) if ci.term != "Residual" else max(ci.lower - 0.15 * span, 1e-3 * ci.lower)
@@ -553,8 +611,8 @@ def profile(result, term: str = "Intercept", ax=None, level: float = 0.95, n_poi
         values = values[values > 0]
     prof = profile_loglike(inner, ci.term, values)
     ax = _axes(ax)
-    ax.plot(prof["value"], np.clip(prof["lr"], 0, None), color=PALETTE[0], linewidth=2,
-            label="profile likelihood-ratio statistic")
+    ax.plot(prof["value"], np.clip(prof["lr"], 0, None), **_style(
+        dict(color=PALETTE[0], linewidth=2, label="profile likelihood-ratio statistic"), kwargs))
     cut = stats.chi2.ppf(level, 1)
     ax.axhline(cut, color=POOLED_COLOR, linestyle="--", linewidth=1,
                label=f"cut-off {cut:.2f} ({level:.0%} interval)")

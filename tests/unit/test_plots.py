@@ -43,23 +43,23 @@ def _fig_ax():
 
 def test_cluster_lines_and_spaghetti_data(sleep_data):
     fig, ax = _fig_ax()
-    assert plots.cluster_lines(sleep_data.head(40), "Days", "Reaction", "Subject", ax=ax) is ax
+    assert plots.cluster_lines(sleep_data.head(40), x="Days", y="Reaction", cluster="Subject", ax=ax) is ax
     fig, ax = _fig_ax()
-    out = plots.spaghetti(sleep_data, "Days", "Reaction", "Subject", ax=ax)
+    out = plots.spaghetti(sleep_data, x="Days", y="Reaction", cluster="Subject", ax=ax)
     assert out is ax
     # 18 cluster lines + the legend proxy + the pooled line
     assert len(ax.lines) == 18 + 2
     assert ax.get_xlabel() == "Days" and ax.get_ylabel() == "Reaction"
-    with pytest.raises(ValueError, match="outcome"):
-        plots.spaghetti(sleep_data, "Days")
+    with pytest.raises(TypeError, match="positional argument"):  # options are keyword-only
+        plots.spaghetti(sleep_data, "Days", "Reaction", "Subject")
 
 
 def test_spaghetti_from_fit(sleep_fits):
-    ax = plots.spaghetti(sleep_fits["rs_reml"], "Days")
+    ax = plots.fitted_lines(sleep_fits["rs_reml"], x="Days")
     assert len(ax.lines) == 18 + 2
     assert ax.get_ylabel() == "Reaction"
     with pytest.raises(ValueError, match="Hours"):
-        plots.spaghetti(sleep_fits["rs_reml"], "Hours")
+        plots.fitted_lines(sleep_fits["rs_reml"], x="Hours")
 
 
 @pytest.mark.parametrize("name", ["resid_qq", "resid_vs_fitted", "eblup_qq", "caterpillar", "shrinkage"])
@@ -127,14 +127,14 @@ def test_shrinkage_points(sleep_fits):
     # partial pooling lies between the cluster's own estimate and the fixed effect
     assert np.all(np.abs(pooled[:, 1] - fixed) <= np.abs(own[:, 1] - fixed) + 1e-9)
     with pytest.raises(ValueError, match="no variance called"):
-        plots.shrinkage(sleep_fits["ri_reml"], "Days")
-    ax = plots.shrinkage(sleep_fits["rs_reml"], "Days")
+        plots.shrinkage(sleep_fits["ri_reml"], term="Days")
+    ax = plots.shrinkage(sleep_fits["rs_reml"], term="Days")
     assert ax.get_ylabel() == "Days"
 
 
 def test_profile_plot(dyestuff_fits):
     res = dyestuff_fits[False]
-    ax = plots.profile(res, "Intercept", n_points=9)
+    ax = plots.profile(res, term="Intercept", n_points=9)
     ci = helpers.profile_ci(res, "Intercept")
     vlines = sorted(line.get_xdata()[0] for line in ax.lines if line.get_linestyle() == ":")
     np.testing.assert_allclose(vlines, [ci.lower, ci.upper], rtol=1e-9)
@@ -145,7 +145,7 @@ def test_profile_plot(dyestuff_fits):
 
 def test_plots_check_columns(sleep_data):
     with pytest.raises(ValueError, match="'Hours'"):
-        plots.cluster_lines(sleep_data, "Hours", "Reaction", "Subject")
+        plots.cluster_lines(sleep_data, x="Hours", y="Reaction", cluster="Subject")
 
 
 def test_eblup_qq_standardised_points(sleep_fits):
@@ -164,3 +164,15 @@ def test_eblup_qq_standardised_points(sleep_fits):
     plots.eblup_qq(fit, term="Days", ax=ax_raw)
     np.testing.assert_allclose(ax_raw.collections[0].get_offsets()[:, 1],
                                np.sort(eb["estimate"].to_numpy()), rtol=1e-10)
+
+
+def test_extra_keywords_reach_matplotlib(sleep_data, sleep_fits):
+    """As in seaborn, extra keyword arguments style the main artists (aliases included)."""
+    ax = plots.spaghetti(sleep_data, x="Days", y="Reaction", cluster="Subject", c="red", lw=3)
+    assert ax.lines[0].get_color() == "red" and ax.lines[0].get_linewidth() == 3
+    ax = plots.fitted_lines(sleep_fits["rs_reml"], x="Days", linestyle=":")
+    assert ax.lines[0].get_linestyle() == ":"
+    ax = plots.resid_qq(sleep_fits["rs_reml"], s=40, c="k")
+    assert set(ax.collections[0].get_sizes()) == {40}
+    ax = plots.profile(sleep_fits["ri_ml"], term="Intercept", n_points=5, color="green")
+    assert ax.lines[0].get_color() == "green"

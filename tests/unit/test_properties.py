@@ -107,7 +107,7 @@ def test_plots_take_data_or_fail_clearly(frame):
     import matplotlib.pyplot as plt
 
     try:
-        ax = helpers.plots.spaghetti(frame, "x", "y", "g")
+        ax = helpers.plots.spaghetti(frame, x="x", y="y", cluster="g")
         assert ax is not None
     except (ValueError, TypeError) as err:
         assert _raised_by_helpers(err), "".join(traceback.format_exception(err))
