@@ -14,10 +14,9 @@ the chapter as plain Jupyter markdown instead:
   format specs, as myst-nb formats them), ``{ref}``/``{numref}``/``{eq}`` from the
   Sphinx environment, ``{cite}`` as author--year with a reference list at the end;
 - cells tagged ``remove-cell`` are dropped (they hold ``glue`` and the hidden
-  assertions); ``remove-input``/``hide-input`` cells keep their code, collapsed.
-  Where a later cell uses a name that only a dropped cell defines, the statements
-  that define it (never a ``glue`` call or an ``assert``) are kept in a collapsed
-  cell at the dropped cell's place, so the notebook still runs (:func:`rescue_plan`);
+  assertions; ``tests/book/test_hidden_cells.py`` checks that no visible cell
+  reads a name one of them binds, so the notebook runs as the website shows it);
+  ``remove-input``/``hide-input`` cells keep their code, collapsed;
 - the figure caption of a code cell (``mystnb: figure: caption``) follows it as a
   markdown cell, numbered as on the website;
 - ``"student"``: solutions are removed, both ``{solution}`` blocks and everything
@@ -235,8 +234,6 @@ class _Converter:
         self.solution_has_code = False
         self.title_done = False
         self.number_exercises()
-        self.code_index = -1
-        self.rescued = rescue_plan(self.nb.cells, self.dropped_code_cells())
 
     # ----------------------------------------------------------- bookkeeping
 
@@ -319,34 +316,8 @@ class _Converter:
         out.cells = self.cells
         return out
 
-    def dropped_code_cells(self) -> dict[int, bool]:
-        """Code cells (by index among code cells) this variant drops -> may their
-        definitions be rescued? Hidden cells yes; solution code (student) no."""
-        dropped: dict[int, bool] = {}
-        in_solution, index = False, -1
-        for cell in self.nb.cells:
-            if cell.cell_type == "markdown":
-                for d in directives_in(cell.source, self.parser):
-                    if d.name == "solution-start":
-                        in_solution = True
-                    elif d.name == "solution-end":
-                        in_solution = False
-            elif cell.cell_type == "code":
-                index += 1
-                if "remove-cell" in cell.metadata.get("tags", []):
-                    dropped[index] = not (in_solution and self.student)
-                elif in_solution and self.student:
-                    dropped[index] = False
-        return dropped
-
     def code_cell(self, cell) -> None:
-        self.code_index += 1
         tags = list(cell.metadata.get("tags", []))
-        if "remove-cell" in tags or (self.in_solution and self.student):
-            rescued = self.rescued.get(self.code_index)
-            if rescued:
-                self.add_code(rescued, {"jupyter": {"source_hidden": True}, "tags": ["hide-input"]},
-                              None if self.student else [])
         if "remove-cell" in tags:
             return
         if self.in_solution:
@@ -814,118 +785,6 @@ def _strip_math(text: str) -> str:
         if text.startswith(left) and text.endswith(right) and len(text) >= len(left) + len(right):
             return text[len(left):len(text) - len(right)].strip()
     return text
-
-
-RESCUE_NOTE = "# Hidden on the website: definitions that the cells below use.\n"
-
-
-def _parse_code(source: str):
-    # IPython magics and shell escapes are not Python; keep line numbers.
-    lines = ["" if line.lstrip().startswith(("%", "!")) else line for line in source.split("\n")]
-    try:
-        return ast.parse("\n".join(lines)), "\n".join(lines)
-    except SyntaxError:
-        return None, source
-
-
-def _target_names(target, defs: set, mods: set) -> None:
-    if isinstance(target, ast.Name):
-        defs.add(target.id)
-    elif isinstance(target, (ast.Tuple, ast.List)):
-        for elt in target.elts:
-            _target_names(elt, defs, mods)
-    elif isinstance(target, ast.Starred):
-        _target_names(target.value, defs, mods)
-    elif isinstance(target, (ast.Subscript, ast.Attribute)):
-        base = target.value
-        while isinstance(base, (ast.Subscript, ast.Attribute)):
-            base = base.value
-        if isinstance(base, ast.Name):
-            mods.add(base.id)
-
-
-def statement_names(stmt) -> tuple[set, set, set]:
-    """(names a statement binds, names whose object it changes, names it reads)."""
-    defs: set = set()
-    mods: set = set()
-    for node in [stmt] + ([] if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-                          else list(ast.walk(stmt))[1:]):
-        if isinstance(node, ast.Assign):
-            for target in node.targets:
-                _target_names(target, defs, mods)
-        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
-            _target_names(node.target, defs, mods)
-        elif isinstance(node, (ast.For, ast.AsyncFor)):
-            _target_names(node.target, defs, mods)
-        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
-            _target_names(node.optional_vars, defs, mods)
-        elif isinstance(node, ast.NamedExpr):
-            _target_names(node.target, defs, mods)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            for alias in node.names:
-                defs.add(alias.asname or alias.name.split(".")[0])
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            defs.add(node.name)
-    uses = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-    if isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
-        uses.add(stmt.target.id)
-    return defs, mods, uses
-
-
-def _is_scaffolding(stmt) -> bool:
-    """glue calls, the glue import and assertions: never rescued."""
-    if isinstance(stmt, ast.Assert):
-        return True
-    if isinstance(stmt, ast.ImportFrom) and (stmt.module or "").startswith("myst_nb"):
-        return True
-    if isinstance(stmt, ast.Import) and any(a.name.startswith("myst_nb") for a in stmt.names):
-        return True
-    for node in ast.walk(stmt):
-        if isinstance(node, ast.Call):
-            func = node.func
-            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
-            if name == "glue":
-                return True
-    return False
-
-
-def rescue_plan(cells, dropped: dict[int, bool]) -> dict[int, str]:
-    """Which statements of dropped code cells later kept cells need.
-
-    ``dropped`` maps the index (among code cells) of every dropped cell to whether
-    its statements may be rescued. Returns index -> source of a cell holding the
-    needed statements, in order. A backward pass: a kept cell reads names (and
-    binds some); a dropped cell's statement is kept if it binds or changes a name
-    still needed, and then what it reads is needed too.
-    """
-    code = [c for c in cells if c.cell_type == "code"]
-    needed: set = set()
-    plan: dict[int, str] = {}
-    for index in range(len(code) - 1, -1, -1):
-        tree, source = _parse_code(code[index].source)
-        if tree is None:
-            continue
-        if index not in dropped:
-            for stmt in reversed(tree.body):
-                defs, mods, uses = statement_names(stmt)
-                needed -= defs
-                needed |= uses
-            continue
-        if not dropped[index]:
-            continue
-        keep = []
-        for stmt in reversed(tree.body):
-            if _is_scaffolding(stmt):
-                continue
-            defs, mods, uses = statement_names(stmt)
-            if (defs | mods) & needed:
-                keep.append(stmt)
-                needed -= defs
-                needed |= uses
-        if keep:
-            parts = [ast.get_source_segment(source, stmt) for stmt in reversed(keep)]
-            plan[index] = RESCUE_NOTE + "\n".join(p for p in parts if p) + "\n"
-    return plan
 
 
 def scan_inline(text: str) -> list[tuple]:
