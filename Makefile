@@ -13,11 +13,13 @@ BUILD_FLAGS := -W -n --keep-going
 # would stop them appearing in the book.
 unexport MPLBACKEND
 
-.PHONY: help book test data bench clean env
+.PHONY: help book test data bench clean env check lint
 
 help:
 	@echo "make book   build the HTML book strictly (creates .venv if needed)"
 	@echo "make test   the whole suite: clean strict build, helpers tests, every chapter under nbval"
+	@echo "make check  the inner loop, under a minute: lint, unit tests and doctests without the slow ones"
+	@echo "make lint   ruff check"
 	@echo "make data   regenerate data/ from helpers (fixed seeds, byte for byte)"
 	@echo "make bench  timing figures for fit_mixed and the book build"
 	@echo "make clean  remove _build and caches (keeps .venv)"
@@ -46,6 +48,14 @@ test: $(STAMP) browser-deps
 	$(JB) build . $(BUILD_FLAGS)
 	$(PY) -m tests.book.chapter_notebooks _build/nbval
 	BOOK_SITE=_build/html $(PY) -m pytest tests _build/nbval --nbval-lax --nbval-current-env
+
+# The inner loop (see CONTRIBUTING.md): lint, then the fast unit tests and doctests
+# and the chapters' hidden-cell check (no build); `make test` runs the slow ones too.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+check: lint
+	$(PY) -m pytest tests/unit tests/book/test_hidden_cells.py -m "not slow" -q
 
 data: $(STAMP)
 	$(PY) -m helpers
