@@ -348,7 +348,9 @@ def _random_effects_exact(lik, model, theta, beta):
     b = np.einsum("jab,jb->ja", lam, u)
     out = {}
     for ix, group in enumerate(model.group_labels):
-        names = model._expand_re_names(ix)
+        names = list(model.data.exog_re_names)  # as MixedLMResults._expand_re_names
+        for j, v in enumerate(model.exog_vc.names):
+            names.extend(f"{v}[{s}]" for s in model.exog_vc.colnames[j][ix])
         out[group] = pd.Series(b[ix, : len(names)], index=names)
     return out
 
