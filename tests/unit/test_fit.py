@@ -195,9 +195,11 @@ def test_boundary_fit_reaches_lme4_and_warns():
     assert res.llf >= -1187.149036 - 1e-5
     D = np.asarray(res.cov_re)
     assert D[0, 1] / np.sqrt(D[0, 0] * D[1, 1]) < -0.999
-    # On the boundary the battery runs: statsmodels' optimisers from the default start
+    # On the boundary more searches run: lme4's algorithm, BFGS from a second start and
+    # Nelder-Mead from the best point, besides L-BFGS-B.
     audit = res.fit_audit
-    assert set(hfit.DEFAULT_METHODS) <= set(audit.loc[audit["start"] == "default", "method"])
+    assert {"lme4 (mixedlm)", "BFGS (profile)", "Nelder-Mead (profile)"} <= set(audit["method"])
+    assert res.llf >= audit["llf"].max() - 1e-6
 
 
 def test_audit_fast_path(sleep_fits):
@@ -267,16 +269,30 @@ def test_warns_when_nothing_converged(sleep_data, monkeypatch):
 
     monkeypatch.setattr(hfit, "_fast_attempt", never)
     monkeypatch.setattr(hfit, "DEFAULT_METHODS", ())
-    monkeypatch.setattr(hfit, "_attempt", lambda model, reml, method, start=None: (
+    monkeypatch.setattr(hfit, "_attempt", lambda model, reml, method, start=None, lik=None: (
         None, {"method": method, "start": "x", "llf": np.nan, "converged": False,
                "grad_norm": np.nan, "note": "failed: planted"}))
+    lme4_attempt = hfit._lme4_attempt
+
+    def lme4_never(*args):
+        theta, rec = lme4_attempt(*args)
+        rec["converged"] = False
+        return theta, rec
+
+    monkeypatch.setattr(hfit, "_lme4_attempt", lme4_never)
     with pytest.warns(helpers.OptimizerWarning, match="No optimiser converged"):
         res = helpers.fit_mixed("Reaction ~ Days", sleep_data, "Subject")
     assert not res.fit_audit["converged"].any()
 
 
 def test_all_optimisers_failing_is_a_clear_error(sleep_data, monkeypatch):
+    from helpers import _lme4
+
+    def broken(model, reml):
+        raise RuntimeError("planted mixedlm failure")
+
     monkeypatch.setattr(hfit, "MAX_EVALS", 2)
+    monkeypatch.setattr(_lme4, "search", broken)
     with pytest.raises(RuntimeError, match="every optimiser failed"):
         helpers.fit_mixed("Reaction ~ Days", sleep_data, "Subject")
 
@@ -332,3 +348,152 @@ def test_crossed_random_effects_single_group_reaches_lme4():
     assert helpers.fixed_effects(res).loc["Intercept", "se"] == pytest.approx(0.8085954, rel=1e-4)
     assert res.llf == pytest.approx(-165.43029, abs=1e-5)
 
+
+
+# -- issue 13: the best audit point is never thrown away; lme4's search; column names ----------
+
+def _scotssec():
+    """mlmRev ScotsSec with sex coded as in R (levels M, F), so coefficients match lme4's."""
+    data = helpers.load("scotssec")
+    return data.assign(sex=pd.Categorical(data["sex"], categories=["M", "F"]))
+
+
+@pytest.mark.parametrize("reml", [False, True], ids=["ml", "reml"])
+def test_scotssec_boundary_reaches_lme4(reml):
+    """attain ~ verbal + sex + (verbal | primary): lme4 puts the correlation at +1 (a singular
+    fit). The maximum used to be found and then replaced by a lower Powell run."""
+    from helpers.reference import value
+
+    tag = f"scotssec.rs.{'reml' if reml else 'ml'}."
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = helpers.fit_mixed("attain ~ verbal + sex", _scotssec(), "primary",
+                                re_formula="~verbal", reml=reml)
+    assert [w.category for w in caught] == [helpers.BoundaryWarning]
+    assert "Only" not in str(caught[0].message)
+    audit = res.fit_audit
+    # Never less than the best point the audit found, and at least lme4's maximum.
+    assert res.llf >= audit["llf"].max() - 1e-6
+    assert res.llf >= value(tag + "llf") - 1e-6
+    assert abs(res.llf - value(tag + "llf")) < 1e-4
+    D = np.asarray(res.cov_re)
+    assert D[0, 0] == pytest.approx(value(tag + "var_intercept"), rel=2e-3)
+    assert D[1, 1] == pytest.approx(value(tag + "var_slope"), rel=5e-3)
+    assert D[0, 1] == pytest.approx(value(tag + "cov"), rel=5e-3)
+    assert res.scale == pytest.approx(value(tag + "resid_var"), rel=1e-4)
+    for name, key in (("Intercept", "Intercept"), ("verbal", "verbal"), ("sex[T.F]", "sexF")):
+        assert res.fe_params[name] == pytest.approx(value(tag + "fe." + key), rel=1e-4, abs=1e-5)
+        # statsmodels inverts the whole Hessian (fixed effects with the covariance parameters),
+        # lme4 conditions on the covariance parameters: the same where the two blocks are
+        # orthogonal, about 1 % apart on this unbalanced boundary fit.
+        assert res.bse_fe[name] == pytest.approx(value(tag + "se." + key), rel=2e-2)
+
+
+def test_egsingle_random_slope_reaches_lme4():
+    from helpers.reference import value
+
+    res = quiet_fit("math ~ year", helpers.load("egsingle"), "childid", re_formula="~year",
+                    reml=False)
+    assert abs(res.llf - value("egsingle.rs.ml.llf")) < 1e-4
+    D = np.asarray(res.cov_re)
+    assert D[0, 0] == pytest.approx(value("egsingle.rs.ml.var_intercept"), rel=1e-3)
+    assert D[1, 1] == pytest.approx(value("egsingle.rs.ml.var_slope"), rel=1e-3)
+    assert res.bse_fe["year"] == pytest.approx(value("egsingle.rs.ml.se.year"), rel=1e-3)
+
+
+def test_best_point_statsmodels_cannot_represent(monkeypatch):
+    """When statsmodels' log-likelihood cannot be evaluated at the best point (as at a singular
+    covariance matrix), the result is still built there, from the exact likelihood, and a
+    warning says so: never a lower audit row instead."""
+    monkeypatch.setattr(hfit, "_statsmodels_llf", lambda model, result: np.inf)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = helpers.fit_mixed("attain ~ verbal + sex", _scotssec(), "primary",
+                                re_formula="~verbal", reml=False)
+    messages = [str(w.message) for w in caught]
+    assert any("statsmodels cannot evaluate its likelihood" in m for m in messages), messages
+    assert res.llf == pytest.approx(res.fit_audit["llf"].max(), abs=1e-9)
+    assert res.fit_audit.loc[res.fit_audit["chosen"], "llf"].iloc[0] == res.fit_audit["llf"].max()
+    assert "exact profile likelihood" in res.fit_note
+    # What students read still works: the summary, EBLUPs at the singular covariance.
+    assert "attain" in str(res.summary())
+    re = res.random_effects
+    assert len(re) == 148 and np.all(np.isfinite(np.concatenate([v.to_numpy() for v in re.values()])))
+
+
+def test_random_effects_exact_equal_statsmodels(sleep_fits):
+    """The conditional means used when statsmodels cannot invert cov_re are statsmodels' own."""
+    res = sleep_fits["rs_reml"]
+    lik = MixedLik(res.model, True)
+    mine = hfit._random_effects_exact(lik, res.model, packed_theta(res), res.fe_params)
+    for group, series in res.random_effects.items():
+        np.testing.assert_allclose(mine[group].to_numpy(), series.to_numpy(), rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("reml", [True, False])
+def test_fast_hessian_equals_statsmodels(reml):
+    """Standard errors come from a vectorised Hessian; it is statsmodels' MixedLM.hessian."""
+    from helpers._lik import hessian_fe
+
+    for name, formula, groups, re_formula in (("sleepstudy", "Reaction ~ Days", "Subject", "~Days"),
+                                              ("dietox", "Weight ~ Time", "Pig", "~Time")):
+        res = quiet_fit(formula, helpers.load(name), groups, re_formula=re_formula, reml=reml)
+        model, po = res.model, res.params_object
+        model.reml = reml
+        lik = MixedLik(model, reml)
+        mine = hessian_fe(lik, po.fe_params, po.get_packed(use_sqrt=False, has_fe=False))
+        theirs, _ = model.hessian(po)
+        np.testing.assert_allclose(mine, theirs, rtol=1e-4, atol=1e-5 * np.abs(theirs).max())
+        np.testing.assert_allclose(np.sqrt(np.diag(np.linalg.inv(-mine))),
+                                   np.sqrt(np.diag(np.linalg.inv(-theirs))), rtol=1e-5)
+
+
+def test_lme4_search_is_an_audit_row(sleep_fits):
+    audit = sleep_fits["rs_reml"].fit_audit
+    row = audit[audit["method"] == "lme4 (mixedlm)"].iloc[0]
+    assert row["converged"] and abs(row["gap"]) < 1e-6
+
+
+def test_without_mixedlm_the_statsmodels_battery_runs(sleep_data, monkeypatch):
+    from helpers import _lme4
+
+    monkeypatch.setattr(_lme4, "available", lambda: False)
+    res = quiet_fit("Reaction ~ Days", sleep_data, "Subject", re_formula="~Days")
+    assert "lme4 (mixedlm)" not in set(res.fit_audit["method"])
+    assert abs(res.llf - (-871.814136)) < 1e-5
+
+
+@pytest.mark.parametrize("formula, word", [("yield ~ Days", "yield"), ("Reaction ~ class", "class"),
+                                           ("Reaction ~ Days + lambda", "lambda")])
+def test_python_keyword_column_is_a_clear_error(sleep_data, formula, word):
+    data = sleep_data.assign(**{"yield": sleep_data["Reaction"], "class": sleep_data["Days"] % 2,
+                                "lambda": sleep_data["Days"] % 3})
+    with pytest.raises(ValueError, match=f"{word!r}, which is a Python keyword") as err:
+        helpers.fit_mixed(formula, data, "Subject")
+    assert f'Q("{word}")' in str(err.value) and "rename" in str(err.value)
+
+
+def test_python_keyword_column_works_quoted(sleep_data):
+    data = sleep_data.rename(columns={"Reaction": "yield", "Days": "class"})
+    res = quiet_fit('Q("yield") ~ Q("class")', data, "Subject", re_formula='~Q("class")')
+    assert abs(res.llf - (-871.814136)) < 1e-5
+
+
+def test_keyword_in_re_formula_is_a_clear_error(sleep_data):
+    data = sleep_data.rename(columns={"Days": "class"})
+    with pytest.raises(ValueError, match="re_formula"):
+        helpers.fit_mixed('Reaction ~ Q("class")', data, "Subject", re_formula="~class")
+
+
+def test_unused_category_level_is_dropped_as_in_r(sleep_data):
+    """R's model.frame drops a factor level without rows; so does fit_mixed (no row is dropped)."""
+    data = sleep_data.assign(late=pd.Categorical(np.where(sleep_data["Days"] >= 5, "late", "early"),
+                                                 categories=["early", "late", "never"]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = helpers.fit_mixed("Reaction ~ late", data, "Subject")
+    assert list(res.fe_params.index) == ["Intercept", "late[T.late]"]
+    assert res.nobs == len(data)
+    assert list(data["late"].cat.categories) == ["early", "late", "never"]  # the caller's frame unchanged
+    same = quiet_fit("Reaction ~ late", data.assign(late=data["late"].astype(str)), "Subject")
+    assert abs(res.llf - same.llf) < 1e-8
