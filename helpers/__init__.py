@@ -10,6 +10,8 @@ Organised by task:
 - :mod:`helpers.summaries` -- :func:`varcomp`, :func:`fixed_effects`, :func:`icc` and other summaries;
 - :mod:`helpers.diagnostics` -- :func:`eblups`, residuals and predictions;
 - :mod:`helpers.plots` -- figures; each takes an optional ``ax`` and returns it.
+- :mod:`helpers.influence` -- leverage (:func:`hat_values`) and deletion diagnostics (:func:`influence`);
+- :mod:`helpers.smalldf` -- small-sample tests of fixed effects (Satterthwaite, Kenward-Roger).
 
 Importing the package changes no global state (no matplotlib style).
 """
@@ -23,6 +25,8 @@ from .summaries import design_effect, fixed_effects, icc, variance_reduction, va
 from .diagnostics import eblups, fitted_values, predict, residuals
 from .ess import load_ess
 from . import plots
+from .influence import cooks_distance, hat_values, influence, influence_plot
+from .smalldf import SmallSampleTest, kenward_roger, satterthwaite, small_sample_tests
 
 __all__ = [
     "load", "dataset_names",
@@ -31,4 +35,6 @@ __all__ = [
     "bootstrap_lrt", "BootstrapLRTResult", "varcomp", "fixed_effects", "variance_reduction",
     "profile_ci", "profile_loglike", "ProfileCI",
     "eblups", "fitted_values", "residuals", "predict", "plots", "load_ess",
+    "hat_values", "cooks_distance", "influence", "influence_plot",
+    "satterthwaite", "kenward_roger", "small_sample_tests", "SmallSampleTest",
 ]
