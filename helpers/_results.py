@@ -26,8 +26,7 @@ def check_mixed(result, what: str = "result") -> MixedLMResults:
     inner = unwrap(result)
     if not isinstance(inner, MixedLMResults):
         raise TypeError(
-            f"`{what}` must be a fitted mixed model (from helpers.fit_mixed), not "
-            f"{type(result).__name__}."
+            f"`{what}` must be a fitted mixed model (from helpers.fit_mixed), not {type(result).__name__}."
         )
     return inner
 
@@ -35,8 +34,10 @@ def check_mixed(result, what: str = "result") -> MixedLMResults:
 def re_names(model) -> list[str]:
     """Random-effect names of a ``MixedLM``, the random intercept called
     ``"Intercept"`` (statsmodels names it after the ``groups`` argument)."""
-    return ["Intercept" if np.all(model.exog_re[:, i] == 1) else str(name)
-            for i, name in enumerate(model.data.exog_re_names)]
+    return [
+        "Intercept" if np.all(model.exog_re[:, i] == 1) else str(name)
+        for i, name in enumerate(model.data.exog_re_names)
+    ]
 
 
 def term_names(result) -> list[str]:
@@ -103,17 +104,32 @@ def describe(result) -> FitSummary:
         names = term_names(inner)
         re = tuple(("re", n) for n in names[:k_re]) + tuple(("vc", n) for n in names[k_re:])
         n_cov = k_re * (k_re + 1) // 2 + len(names) - k_re
-        return FitSummary(kind="mixed", fe=tuple(model.exog_names), re=re, n_cov=n_cov,
-                          reml=bool(inner.reml), llf=float(inner.llf),
-                          endog=np.asarray(model.endog), nobs=int(model.n_totobs),
-                          groups=np.asarray(model.groups))
+        return FitSummary(
+            kind="mixed",
+            fe=tuple(model.exog_names),
+            re=re,
+            n_cov=n_cov,
+            reml=bool(inner.reml),
+            llf=float(inner.llf),
+            endog=np.asarray(model.endog),
+            nobs=int(model.n_totobs),
+            groups=np.asarray(model.groups),
+        )
     model = getattr(inner, "model", None)
     if model is not None and hasattr(model, "wexog"):
         if type(model).__name__ != "OLS":
             raise TypeError(f"Only OLS results can be the restricted model, not {type(model).__name__}.")
-        return FitSummary(kind="ols", fe=tuple(model.exog_names), re=(), n_cov=0, reml=False,
-                          llf=float(inner.llf), endog=np.asarray(model.endog),
-                          nobs=int(inner.nobs), groups=None)
+        return FitSummary(
+            kind="ols",
+            fe=tuple(model.exog_names),
+            re=(),
+            n_cov=0,
+            reml=False,
+            llf=float(inner.llf),
+            endog=np.asarray(model.endog),
+            nobs=int(inner.nobs),
+            groups=None,
+        )
     raise TypeError(
         "lrt needs fitted models: a MixedLMResults (helpers.fit_mixed) or, as the "
         f"restricted model, an OLS result; got {type(result).__name__}."

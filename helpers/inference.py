@@ -12,7 +12,19 @@ from .summaries import design_effect, fixed_effects, icc, variance_reduction, va
 from .testing import BootstrapLRTResult, LRTResult, bootstrap_lrt, lrt, mixture_pvalue
 
 __all__ = [
-    "check_mixed", "term_names", "ProfileCI", "profile_ci", "profile_loglike", "design_effect",
-    "fixed_effects", "icc", "variance_reduction", "varcomp", "BootstrapLRTResult", "LRTResult",
-    "bootstrap_lrt", "lrt", "mixture_pvalue",
+    "check_mixed",
+    "term_names",
+    "ProfileCI",
+    "profile_ci",
+    "profile_loglike",
+    "design_effect",
+    "fixed_effects",
+    "icc",
+    "variance_reduction",
+    "varcomp",
+    "BootstrapLRTResult",
+    "LRTResult",
+    "bootstrap_lrt",
+    "lrt",
+    "mixture_pvalue",
 ]

@@ -44,6 +44,11 @@ def _style(defaults, kwargs, artist=mpl.lines.Line2D):
     return {**defaults, **kwargs}
 
 
+def _scatter(ax, x, y, kwargs, **defaults):
+    """``ax.scatter`` with the figure's defaults, overridden by the caller's keywords."""
+    return ax.scatter(x, y, **_style(defaults, kwargs, mpl.collections.Collection))
+
+
 def _line(x, y):
     """Least-squares line through (x, y): (intercept, slope), or None when the
     points do not determine a line (fewer than two distinct x values)."""
@@ -66,6 +71,19 @@ def _line(x, y):
     return intercept, slope
 
 
+def _ols_line(ax, x, y, **style) -> None:
+    """Draw the least-squares line of ``y`` on ``x`` over the range of ``x`` (if there is one)."""
+    line = _line(x, y)
+    if line is not None:
+        xs = np.array([np.min(x), np.max(x)])
+        ax.plot(xs, line[0] + line[1] * xs, **style)
+
+
+def _pooled_line(ax, data, x, y, label) -> None:
+    """The dashed line through all rows."""
+    _ols_line(ax, data[x], data[y], color=POOLED_COLOR, linestyle="--", linewidth=2.5, label=label)
+
+
 def _plot_data(data, x, y, cluster, what):
     """Checked, complete rows of ``data`` for a figure of ``y`` against ``x`` by ``cluster``."""
     check_frame(data)
@@ -80,8 +98,17 @@ def _plot_data(data, x, y, cluster, what):
     return data
 
 
-def cluster_lines(data: pd.DataFrame, *, x: str, y: str, cluster: str, pooled: bool = True,
-                  ax=None, legend: bool = True, **kwargs):
+def cluster_lines(
+    data: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    cluster: str,
+    pooled: bool = True,
+    ax=None,
+    legend: bool = True,
+    **kwargs,
+):
     """Scatter of ``y`` on ``x`` coloured by cluster, each cluster's own OLS line, and the pooled line.
 
     The picture behind Simpson's paradox in clustered data: the pooled line
@@ -112,18 +139,20 @@ def cluster_lines(data: pd.DataFrame, *, x: str, y: str, cluster: str, pooled: b
     for i, label in enumerate(labels):
         part = data[data[cluster] == label]
         color = PALETTE[i % len(PALETTE)]
-        ax.scatter(part[x], part[y], **_style(
-            dict(s=16, alpha=0.6, color=color, marker=markers[i % len(markers)], label=str(label)),
-            kwargs, mpl.collections.Collection))
-        line = _line(part[x], part[y])
-        if line is not None:
-            xs = np.array([part[x].min(), part[x].max()])
-            ax.plot(xs, line[0] + line[1] * xs, color=color, linewidth=2)
-    line = _line(data[x], data[y]) if pooled else None
-    if line is not None:
-        xs = np.array([data[x].min(), data[x].max()])
-        ax.plot(xs, line[0] + line[1] * xs, color=POOLED_COLOR, linestyle="--", linewidth=2.5,
-                label="pooled (all rows)")
+        _scatter(
+            ax,
+            part[x],
+            part[y],
+            kwargs,
+            s=16,
+            alpha=0.6,
+            color=color,
+            marker=markers[i % len(markers)],
+            label=str(label),
+        )
+        _ols_line(ax, part[x], part[y], color=color, linewidth=2)
+    if pooled:
+        _pooled_line(ax, data, x, y, "pooled (all rows)")
     ax.set_xlabel(x)
     ax.set_ylabel(y)
     if legend:
@@ -134,6 +163,7 @@ def cluster_lines(data: pd.DataFrame, *, x: str, y: str, cluster: str, pooled: b
 # ---------------------------------------------------------------------------
 # Figures of fitted models
 # ---------------------------------------------------------------------------
+
 
 def _qq_points(values):
     """Sorted values against standard-normal quantiles (Blom plotting positions)."""
@@ -157,8 +187,17 @@ def _qq_line(ax, q, v, color=POOLED_COLOR):
     ax.plot(xs, inter + slope * xs, color=color, linestyle="--", linewidth=1.5, label="normal reference")
 
 
-def spaghetti(data: pd.DataFrame, *, x: str, y: str, cluster: str, ax=None,
-              pooled: bool = True, alpha: float = 0.5, **kwargs):
+def spaghetti(
+    data: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    cluster: str,
+    ax=None,
+    pooled: bool = True,
+    alpha: float = 0.5,
+    **kwargs,
+):
     """One line per cluster: each cluster's own least-squares line, and the pooled line.
 
     Each cluster's own line of ``y`` on ``x`` is no pooling; the single line
@@ -191,24 +230,17 @@ def spaghetti(data: pd.DataFrame, *, x: str, y: str, cluster: str, ax=None,
     proxy = _style(dict(color=PALETTE[0], alpha=alpha), kwargs)  # the legend's sample line
     ax = _axes(ax)
     for _, part in data.groupby(cluster, sort=False):
-        line = _line(part[x], part[y])
-        if line is not None:
-            xs = np.array([part[x].min(), part[x].max()])
-            ax.plot(xs, line[0] + line[1] * xs, **style)
+        _ols_line(ax, part[x], part[y], **style)
     ax.plot([], [], **proxy, label="each cluster's own OLS line")
-    line = _line(data[x], data[y]) if pooled else None
-    if line is not None:
-        xs = np.array([data[x].min(), data[x].max()])
-        ax.plot(xs, line[0] + line[1] * xs, color=POOLED_COLOR, linestyle="--", linewidth=2.5,
-                label="pooled line (all rows)")
+    if pooled:
+        _pooled_line(ax, data, x, y, "pooled line (all rows)")
     ax.set_xlabel(x)
     ax.set_ylabel(y)
     ax.legend(fontsize="small", frameon=False)
     return ax
 
 
-def fitted_lines(result, *, x: str, ax=None, marginal: bool = True, alpha: float = 0.5,
-                 **kwargs):
+def fitted_lines(result, *, x: str, ax=None, marginal: bool = True, alpha: float = 0.5, **kwargs):
     """One line per cluster from a fitted mixed model, and the population-average line.
 
     Each cluster's line is the fixed effects plus that cluster's EBLUPs
@@ -253,8 +285,14 @@ def fitted_lines(result, *, x: str, ax=None, marginal: bool = True, alpha: float
     ax.plot([], [], **proxy, label="cluster lines (fixed effects + EBLUPs)")
     if marginal:
         order = np.argsort(xv, kind="stable")
-        ax.plot(xv[order], marg[order], color=POOLED_COLOR, linestyle="--", linewidth=2.5,
-                label="population-average line")
+        ax.plot(
+            xv[order],
+            marg[order],
+            color=POOLED_COLOR,
+            linestyle="--",
+            linewidth=2.5,
+            label="population-average line",
+        )
     ax.set_xlabel(x)
     ax.set_ylabel(str(inner.model.endog_names))
     ax.legend(fontsize="small", frameon=False)
@@ -288,8 +326,7 @@ def resid_qq(result, *, ax=None, conditional: bool = True, **kwargs):
     ax = _axes(ax)
     r = residuals(inner, conditional=conditional).to_numpy()
     q, v = _qq_points(r)
-    ax.scatter(q, v, **_style(dict(s=12, alpha=0.6, color=PALETTE[0], label="residuals"), kwargs,
-                              mpl.collections.Collection))
+    _scatter(ax, q, v, kwargs, s=12, alpha=0.6, color=PALETTE[0], label="residuals")
     _qq_line(ax, q, v)
     ax.set_xlabel("standard normal quantile")
     ax.set_ylabel(("conditional" if conditional else "marginal") + " residual")
@@ -297,8 +334,7 @@ def resid_qq(result, *, ax=None, conditional: bool = True, **kwargs):
     return ax
 
 
-def resid_vs_fitted(result, *, ax=None, conditional: bool = True, smooth: bool = True,
-                    **kwargs):
+def resid_vs_fitted(result, *, ax=None, conditional: bool = True, smooth: bool = True, **kwargs):
     """Residuals against fitted values, with a zero line and a lowess smooth.
 
     A horizontal band of even width around zero is what a good model gives.
@@ -326,8 +362,7 @@ def resid_vs_fitted(result, *, ax=None, conditional: bool = True, smooth: bool =
     ax = _axes(ax)
     f = fitted_values(inner, conditional=conditional).to_numpy()
     r = residuals(inner, conditional=conditional).to_numpy()
-    ax.scatter(f, r, **_style(dict(s=12, alpha=0.6, color=PALETTE[0], label="residuals"), kwargs,
-                              mpl.collections.Collection))
+    _scatter(ax, f, r, kwargs, s=12, alpha=0.6, color=PALETTE[0], label="residuals")
     ax.axhline(0.0, color=POOLED_COLOR, linewidth=1, linestyle="--")
     if smooth and len(f) > 5:
         from statsmodels.nonparametric.smoothers_lowess import lowess
@@ -367,8 +402,9 @@ def _standardised(inner, key, tab):
     return tab["estimate"].to_numpy() / sd_blup
 
 
-def eblup_qq(result, *, term: str = "Intercept", ax=None, label: int = 2,
-             standardise: bool = False, **kwargs):
+def eblup_qq(
+    result, *, term: str = "Intercept", ax=None, label: int = 2, standardise: bool = False, **kwargs
+):
     """Normal QQ plot of the predicted random effects (EBLUPs) of one term.
 
     The model assumes the random effects are normal. EBLUPs are shrunken
@@ -403,22 +439,28 @@ def eblup_qq(result, *, term: str = "Intercept", ax=None, label: int = 2,
     values = _standardised(inner, key, tab) if standardise else tab["estimate"].to_numpy()
     order = np.argsort(values, kind="stable")
     q, v = _qq_points(pd.Series(values))
-    ax.scatter(q, v, **_style(dict(s=18, color=PALETTE[0], label="EBLUPs"), kwargs,
-                              mpl.collections.Collection))
+    _scatter(ax, q, v, kwargs, s=18, color=PALETTE[0], label="EBLUPs")
     _qq_line(ax, q, v)
     groups = tab["group"].to_numpy()[order]
     n = len(v)
     for i in sorted(set(range(min(label, n))) | set(range(max(n - label, 0), n))):
-        ax.annotate(str(groups[i]), (q[i], v[i]), textcoords="offset points", xytext=(4, 2),
-                    fontsize="small")
+        ax.annotate(str(groups[i]), (q[i], v[i]), textcoords="offset points", xytext=(4, 2), fontsize="small")
     ax.set_xlabel("standard normal quantile")
     ax.set_ylabel(f"{'standardised ' if standardise else ''}EBLUP of {key}")
     ax.legend(fontsize="small", frameon=False)
     return ax
 
 
-def caterpillar(result, *, term: str = "Intercept", ax=None, level: float = 0.95, label=None,
-                threshold: float = 2.5, **kwargs):
+def caterpillar(
+    result,
+    *,
+    term: str = "Intercept",
+    ax=None,
+    level: float = 0.95,
+    label=None,
+    threshold: float = 2.5,
+    **kwargs,
+):
     """Caterpillar plot: every cluster's EBLUP with its conditional interval, sorted.
 
     Each row is a cluster: the point is its predicted random effect and the
@@ -469,15 +511,43 @@ def caterpillar(result, *, term: str = "Intercept", ax=None, level: float = 0.95
     pos = np.arange(len(tab))
     est, se = tab["estimate"].to_numpy(), tab["se"].to_numpy()
     normal = ~flagged
-    ax.errorbar(est[normal], pos[normal], xerr=z * se[normal], **_style(
-        dict(fmt="o", markersize=3, color=PALETTE[0], ecolor=PALETTE[0], elinewidth=1, alpha=0.8,
-             label=f"EBLUP with {level:.0%} conditional interval"), kwargs))
+    ax.errorbar(
+        est[normal],
+        pos[normal],
+        xerr=z * se[normal],
+        **_style(
+            dict(
+                fmt="o",
+                markersize=3,
+                color=PALETTE[0],
+                ecolor=PALETTE[0],
+                elinewidth=1,
+                alpha=0.8,
+                label=f"EBLUP with {level:.0%} conditional interval",
+            ),
+            kwargs,
+        ),
+    )
     if flagged.any():
-        ax.errorbar(est[flagged], pos[flagged], xerr=z * se[flagged], fmt="s", markersize=4,
-                    color=PALETTE[3], ecolor=PALETTE[3], elinewidth=1.5, label="labelled clusters")
+        ax.errorbar(
+            est[flagged],
+            pos[flagged],
+            xerr=z * se[flagged],
+            fmt="s",
+            markersize=4,
+            color=PALETTE[3],
+            ecolor=PALETTE[3],
+            elinewidth=1.5,
+            label="labelled clusters",
+        )
         for i in np.flatnonzero(flagged):
-            ax.annotate(str(tab["group"].iloc[i]), (est[i] + z * se[i], pos[i]),
-                        textcoords="offset points", xytext=(4, -3), fontsize="small")
+            ax.annotate(
+                str(tab["group"].iloc[i]),
+                (est[i] + z * se[i], pos[i]),
+                textcoords="offset points",
+                xytext=(4, -3),
+                fontsize="small",
+            )
     ax.axvline(0.0, color=POOLED_COLOR, linewidth=1, linestyle="--")
     ax.set_yticks([])
     ax.set_ylabel(f"clusters, sorted by their EBLUP ({len(tab)})")
@@ -520,8 +590,7 @@ def shrinkage(result, *, term: str = "Intercept", ax=None, **kwargs):
     key = resolve_term(inner, term)
     names = term_names(inner)
     if key == "Residual" or names.index(key) >= inner.k_re:
-        raise ValueError("shrinkage is drawn for a random intercept or slope, not for "
-                         f"{key!r}.")
+        raise ValueError(f"shrinkage is drawn for a random intercept or slope, not for {key!r}.")
     k = names.index(key)
     model = inner.model
     fe = np.asarray(inner.fe_params, dtype=float)
@@ -555,22 +624,39 @@ def shrinkage(result, *, term: str = "Intercept", ax=None, **kwargs):
     ax = _axes(ax)
     for s, a, b in zip(xpos, own, pooled):
         ax.plot([s, s], [a, b], color="0.6", linewidth=0.8, zorder=1)
-    ax.scatter(xpos, own, **_style(dict(s=20, marker="o", facecolors="none", edgecolors=PALETTE[0],
-                                        label="no pooling (cluster's own estimate)", zorder=2),
-                                   kwargs, mpl.collections.Collection))
-    ax.scatter(xpos, pooled, **_style(dict(s=20, marker="^", color=PALETTE[1],
-                                           label="partial pooling (fixed + EBLUP)", zorder=3),
-                                      kwargs, mpl.collections.Collection))
-    ax.axhline(fixed, color=POOLED_COLOR, linestyle="--", linewidth=1.5,
-               label="complete pooling (fixed effect)")
+    _scatter(
+        ax,
+        xpos,
+        own,
+        kwargs,
+        s=20,
+        marker="o",
+        facecolors="none",
+        edgecolors=PALETTE[0],
+        label="no pooling (cluster's own estimate)",
+        zorder=2,
+    )
+    _scatter(
+        ax,
+        xpos,
+        pooled,
+        kwargs,
+        s=20,
+        marker="^",
+        color=PALETTE[1],
+        label="partial pooling (fixed + EBLUP)",
+        zorder=3,
+    )
+    ax.axhline(
+        fixed, color=POOLED_COLOR, linestyle="--", linewidth=1.5, label="complete pooling (fixed effect)"
+    )
     ax.set_xlabel("cluster size (rows)")
     ax.set_ylabel(key if key != "Intercept" else "cluster intercept")
     ax.legend(fontsize="small", frameon=False)
     return ax
 
 
-def profile(result, *, term: str = "Intercept", ax=None, level: float = 0.95, n_points: int = 25,
-            **kwargs):
+def profile(result, *, term: str = "Intercept", ax=None, level: float = 0.95, n_points: int = 25, **kwargs):
     """Profile likelihood of a variance component, with its confidence interval.
 
     Draws the likelihood-ratio statistic ``2 (llf - profile llf)`` against
@@ -604,18 +690,30 @@ def profile(result, *, term: str = "Intercept", ax=None, level: float = 0.95, n_
     inner = check_mixed(result)
     ci = profile_ci(inner, term, level)
     span = ci.upper - ci.lower
-    lo = max(0.0, ci.lower - 0.15 * span) if ci.term != "Residual" else max(ci.lower - 0.15 * span, 1e-3 * ci.lower)
+    lo = (
+        max(0.0, ci.lower - 0.15 * span)
+        if ci.term != "Residual"
+        else max(ci.lower - 0.15 * span, 1e-3 * ci.lower)
+    )
     hi = ci.upper + 0.15 * span
     values = np.unique(np.concatenate([np.linspace(lo, hi, n_points), [ci.estimate, ci.lower, ci.upper]]))
     if ci.term == "Residual":
         values = values[values > 0]
     prof = profile_loglike(inner, ci.term, values)
     ax = _axes(ax)
-    ax.plot(prof["value"], np.clip(prof["lr"], 0, None), **_style(
-        dict(color=PALETTE[0], linewidth=2, label="profile likelihood-ratio statistic"), kwargs))
+    ax.plot(
+        prof["value"],
+        np.clip(prof["lr"], 0, None),
+        **_style(dict(color=PALETTE[0], linewidth=2, label="profile likelihood-ratio statistic"), kwargs),
+    )
     cut = stats.chi2.ppf(level, 1)
-    ax.axhline(cut, color=POOLED_COLOR, linestyle="--", linewidth=1,
-               label=f"cut-off {cut:.2f} ({level:.0%} interval)")
+    ax.axhline(
+        cut,
+        color=POOLED_COLOR,
+        linestyle="--",
+        linewidth=1,
+        label=f"cut-off {cut:.2f} ({level:.0%} interval)",
+    )
     for v in (ci.lower, ci.upper):
         ax.axvline(v, color=PALETTE[1], linestyle=":", linewidth=1.5)
     ax.plot([ci.estimate], [0.0], "o", color=PALETTE[1], label="estimate")

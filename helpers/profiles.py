@@ -72,13 +72,13 @@ class _Profiler:
         their derivatives: ``(theta, sigma2, dtheta/dphi, dsigma2/dphi)``."""
         k, n_phi = self.k_re, len(phi)
         sigma = np.exp(phi[0])
-        sd = phi[self.i_sd:self.i_z]
+        sd = phi[self.i_sd : self.i_z]
         W = np.eye(k)
-        W[self._tril_off] = phi[self.i_z:self.i_vc]
+        W[self._tril_off] = phi[self.i_z : self.i_vc]
         norms = np.linalg.norm(W, axis=1) if k else np.zeros(0)
         Wn = W / norms[:, None] if k else W
         L = (sd[:, None] * Wn) / sigma
-        vc = phi[self.i_vc:] / sigma
+        vc = phi[self.i_vc :] / sigma
         tril = np.tril_indices(k)
         theta = np.concatenate([L[tril], vc])
         jac = np.zeros((len(theta), n_phi))
@@ -97,8 +97,8 @@ class _Profiler:
         for c in range(self.k_vc):
             jac[n_l + c, self.i_vc + c] = 1.0 / sigma
         dsig = np.zeros(n_phi)
-        dsig[0] = 2.0 * sigma ** 2
-        return theta, sigma ** 2, jac, dsig
+        dsig[0] = 2.0 * sigma**2
+        return theta, sigma**2, jac, dsig
 
     def restart(self) -> None:
         """Start the next maximisation from the estimates again."""
@@ -135,8 +135,14 @@ class _Profiler:
             starts.append(self.phi0[free])
         for start in starts:
             with np.errstate(all="ignore"):
-                res = optimize.minimize(negll, start, method="L-BFGS-B", jac=True, bounds=self.bounds,
-                                        options={"ftol": 1e-14, "gtol": 1e-9, "maxiter": 2000})
+                res = optimize.minimize(
+                    negll,
+                    start,
+                    method="L-BFGS-B",
+                    jac=True,
+                    bounds=self.bounds,
+                    options={"ftol": 1e-14, "gtol": 1e-9, "maxiter": 2000},
+                )
             if best is None or res.fun < best.fun:
                 best = res
         self._warm = np.asarray(best.x)
@@ -233,8 +239,10 @@ class ProfileCI:
         return (self.lower, self.upper)[i]
 
     def __repr__(self) -> str:
-        return (f"ProfileCI(term={self.term!r}, estimate={self.estimate:.6g}, "
-                f"lower={self.lower:.6g}, upper={self.upper:.6g}, level={self.level})")
+        return (
+            f"ProfileCI(term={self.term!r}, estimate={self.estimate:.6g}, "
+            f"lower={self.lower:.6g}, upper={self.upper:.6g}, level={self.level})"
+        )
 
 
 def profile_ci(result, term: str = "Intercept", level: float = 0.95) -> ProfileCI:

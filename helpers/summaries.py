@@ -60,6 +60,7 @@ def design_effect(icc_value: float, cluster_size: float) -> float:
 # Fixed effects with model-based standard errors
 # ---------------------------------------------------------------------------
 
+
 def fixed_effects(result, level: float = 0.95) -> pd.DataFrame:
     """The fixed effects of a fit as a tidy table, with model-based standard errors.
 
@@ -128,15 +129,24 @@ def fixed_effects(result, level: float = 0.95) -> pd.DataFrame:
     se = np.sqrt(np.diag(cov))
     z = est / se
     crit = float(stats.norm.ppf(0.5 + level / 2.0))
-    out = pd.DataFrame({"estimate": est, "se": se, "z": z, "p": 2.0 * stats.norm.sf(np.abs(z)),
-                        "lower": est - crit * se, "upper": est + crit * se},
-                       index=pd.Index([str(n) for n in inner.model.exog_names], name="term"))
+    out = pd.DataFrame(
+        {
+            "estimate": est,
+            "se": se,
+            "z": z,
+            "p": 2.0 * stats.norm.sf(np.abs(z)),
+            "lower": est - crit * se,
+            "upper": est + crit * se,
+        },
+        index=pd.Index([str(n) for n in inner.model.exog_names], name="term"),
+    )
     return out
 
 
 # ---------------------------------------------------------------------------
 # Variance components on the data scale
 # ---------------------------------------------------------------------------
+
 
 def varcomp(result) -> pd.DataFrame:
     """The variance components of a fit on the data scale, as a tidy table.
@@ -204,13 +214,12 @@ def varcomp(result) -> pd.DataFrame:
             den = np.sqrt(cov[i, i] * cov[j, j])
             r = c / den if den > 0 else np.nan
             rows.append((f"Cov({names[j]}, {names[i]})", "covariance", names[j], names[i], c, np.nan, r))
-    for name, v in zip(names[inner.k_re:], np.atleast_1d(np.asarray(inner.vcomp, dtype=float))):
+    for name, v in zip(names[inner.k_re :], np.atleast_1d(np.asarray(inner.vcomp, dtype=float))):
         rows.append((name, "variance", name, "", float(v), np.sqrt(max(float(v), 0.0)), np.nan))
     scale = float(inner.scale)
     rows.append(("Residual", "residual", "Residual", "", scale, np.sqrt(scale), np.nan))
     out = pd.DataFrame(rows, columns=["component", "kind", "term", "term2", "estimate", "sd", "corr"])
     return out.set_index("component")
-
 
 
 def variance_reduction(restricted, full, term: str = "Intercept") -> float:
@@ -257,7 +266,6 @@ def variance_reduction(restricted, full, term: str = "Intercept") -> float:
             "there is no variance to reduce."
         )
     return (v_r - v_f) / v_r
-
 
 
 def variance_of(inner, term: str) -> float:

@@ -53,8 +53,10 @@ class LRTResult:
     llf_full: float = np.nan
 
     def __str__(self) -> str:
-        return (f"Likelihood-ratio test: LR = {self.statistic:.3f}, df = {self.df}, "
-                f"p = {self.p_value:.3g} ({self.method})")
+        return (
+            f"Likelihood-ratio test: LR = {self.statistic:.3f}, df = {self.df}, "
+            f"p = {self.p_value:.3g} ({self.method})"
+        )
 
 
 def mixture_pvalue(statistic: float, mixture) -> float:
@@ -93,8 +95,13 @@ def _reml_llf_at_zero(full) -> float:
     rss = float(np.sum((y - X @ beta) ** 2))
     _, logdet = np.linalg.slogdet(X.T @ X)
     # statsmodels' REML log-likelihood at zero random-effect variances.
-    return (-(n - p) / 2 * np.log(rss) - logdet / 2 - (n - p) / 2 * np.log(2 * np.pi)
-            + (n - p) / 2 * np.log(n - p) - (n - p) / 2)
+    return (
+        -(n - p) / 2 * np.log(rss)
+        - logdet / 2
+        - (n - p) / 2 * np.log(2 * np.pi)
+        + (n - p) / 2 * np.log(n - p)
+        - (n - p) / 2
+    )
 
 
 def _vc_column(model, k):
@@ -196,7 +203,9 @@ def lrt(restricted, full) -> LRTResult:
     if r.kind == "mixed" and not set(r.re) <= set(f.re):
         r = dataclasses.replace(r, re=_match_vc_to_re(unwrap(restricted), full_inner, r.re, f.re))
     if not set(r.re) <= set(f.re):
-        raise ValueError("The models are not nested: the restricted model has random effects the full model lacks.")
+        raise ValueError(
+            "The models are not nested: the restricted model has random effects the full model lacks."
+        )
     if r.kind == "mixed" and r.reml != f.reml:
         raise ValueError("One model was fitted by REML and the other by ML; refit both the same way.")
     fe_diff = len(f.fe) - len(r.fe)
@@ -224,30 +233,43 @@ def lrt(restricted, full) -> LRTResult:
     if added_re == 0:
         mixture = ((1.0, df),)
         if cov_diff and fe_diff:
-            method = (f"chi-square with {df} df (fixed effects, and covariances of random effects "
-                      "tested at zero, an interior point)")
+            method = (
+                f"chi-square with {df} df (fixed effects, and covariances of random effects "
+                "tested at zero, an interior point)"
+            )
         elif cov_diff:
             what = "a covariance" if cov_diff == 1 else f"{cov_diff} covariances"
-            method = (f"chi-square with {df} df ({what} of random effects tested at zero, an "
-                      "interior point: no boundary correction)")
+            method = (
+                f"chi-square with {df} df ({what} of random effects tested at zero, an "
+                "interior point: no boundary correction)"
+            )
         else:
             method = f"chi-square with {df} df (fixed effects, ML fits)"
     elif added_re == 1:
         mixture = ((0.5, df - 1), (0.5, df))
-        method = (f"boundary mixture 0.5 chi2({df - 1}) + 0.5 chi2({df}) "
-                  "(a variance tested at zero)")
+        method = f"boundary mixture 0.5 chi2({df - 1}) + 0.5 chi2({df}) (a variance tested at zero)"
     else:
         mixture = ((1.0, df),)
-        method = (f"chi-square with {df} df: conservative, because {added_re} random effects "
-                  "are added at once; use bootstrap_lrt for an accurate p-value")
-    return LRTResult(statistic=stat, df=df, p_value=mixture_pvalue(stat, mixture), method=method,
-                     mixture=mixture, naive_p_value=naive, llf_restricted=llf_r, llf_full=llf_f)
-
+        method = (
+            f"chi-square with {df} df: conservative, because {added_re} random effects "
+            "are added at once; use bootstrap_lrt for an accurate p-value"
+        )
+    return LRTResult(
+        statistic=stat,
+        df=df,
+        p_value=mixture_pvalue(stat, mixture),
+        method=method,
+        mixture=mixture,
+        naive_p_value=naive,
+        llf_restricted=llf_r,
+        llf_full=llf_f,
+    )
 
 
 # ---------------------------------------------------------------------------
 # Parametric bootstrap likelihood-ratio test
 # ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, eq=False)
 class BootstrapLRTResult:
@@ -287,10 +309,12 @@ class BootstrapLRTResult:
     df: int = 0
 
     def __str__(self) -> str:
-        return (f"Parametric bootstrap LRT: LR = {self.statistic:.3f}, p = {self.p_value:.3g} "
-                f"from {len(self.null_statistics)} replicates"
-                + (f" ({self.n_failed} failed)" if self.n_failed else "")
-                + f"; asymptotic p = {self.mixture_p_value:.3g}")
+        return (
+            f"Parametric bootstrap LRT: LR = {self.statistic:.3f}, p = {self.p_value:.3g} "
+            f"from {len(self.null_statistics)} replicates"
+            + (f" ({self.n_failed} failed)" if self.n_failed else "")
+            + f"; asymptotic p = {self.mixture_p_value:.3g}"
+        )
 
 
 def _ols_llf(X, y) -> float:
@@ -300,7 +324,9 @@ def _ols_llf(X, y) -> float:
     return -0.5 * n * (np.log(2 * np.pi * rss / n) + 1.0)
 
 
-def bootstrap_lrt(restricted, full, n_boot: int = 500, seed=None, progress: bool = False) -> BootstrapLRTResult:
+def bootstrap_lrt(
+    restricted, full, n_boot: int = 500, seed=None, progress: bool = False
+) -> BootstrapLRTResult:
     """Parametric-bootstrap likelihood-ratio test of two nested fits.
 
     The asymptotic null distributions used by :func:`lrt` (chi-square, or
@@ -363,6 +389,7 @@ def bootstrap_lrt(restricted, full, n_boot: int = 500, seed=None, progress: bool
     reps = range(int(n_boot))
     if progress:
         from tqdm import tqdm
+
         reps = tqdm(reps, desc="bootstrap LRT", unit="replicate")
     with single_thread():
         null_stats, failed = sampler.run(reps)
@@ -371,12 +398,21 @@ def bootstrap_lrt(restricted, full, n_boot: int = 500, seed=None, progress: bool
         raise RuntimeError(f"All {n_boot} bootstrap refits failed.")
     exceed = int(np.sum(null_stats >= observed.statistic - 1e-8))
     p = (1 + exceed) / (1 + len(null_stats))
-    method = (f"parametric bootstrap, {len(null_stats)} replicates simulated from the "
-              "restricted fit" + (f", {failed} failed refits left out" if failed else ""))
+    method = f"parametric bootstrap, {len(null_stats)} replicates simulated from the restricted fit" + (
+        f", {failed} failed refits left out" if failed else ""
+    )
     seed_out = seed if not isinstance(seed, np.random.Generator) else None
-    return BootstrapLRTResult(statistic=observed.statistic, p_value=p, null_statistics=null_stats,
-                              n_boot=int(n_boot), method=method, n_failed=failed, seed=seed_out,
-                              mixture_p_value=observed.p_value, df=observed.df)
+    return BootstrapLRTResult(
+        statistic=observed.statistic,
+        p_value=p,
+        null_statistics=null_stats,
+        n_boot=int(n_boot),
+        method=method,
+        n_failed=failed,
+        seed=seed_out,
+        mixture_p_value=observed.p_value,
+        df=observed.df,
+    )
 
 
 @dataclass
@@ -405,14 +441,27 @@ class _NullSampler:
         full_starts = [packed_theta(f_inner), full_lik.default_theta()]
         sigma = np.sqrt(float(r_inner.scale))
         if not isinstance(r_inner, MixedLMResults):
-            return cls(rng, np.asarray(r_inner.fittedvalues, dtype=float), sigma, full_lik,
-                       full_starts, X_ols=np.asarray(r_inner.model.exog, dtype=float))
+            return cls(
+                rng,
+                np.asarray(r_inner.fittedvalues, dtype=float),
+                sigma,
+                full_lik,
+                full_starts,
+                X_ols=np.asarray(r_inner.model.exog, dtype=float),
+            )
         r_lik = MixedLik(r_inner.model, r_inner.reml)
         r_theta = packed_theta(r_inner)
         mean = r_inner.model.exog @ np.asarray(r_inner.fe_params, dtype=float)
-        return cls(rng, mean, sigma, full_lik, full_starts, restricted_lik=r_lik,
-                   restricted_starts=[r_theta, r_lik.default_theta()],
-                   lam=r_lik.lam(r_theta) * sigma)  # random effects b_j = lam_j u_j
+        return cls(
+            rng,
+            mean,
+            sigma,
+            full_lik,
+            full_starts,
+            restricted_lik=r_lik,
+            restricted_starts=[r_theta, r_lik.default_theta()],
+            lam=r_lik.lam(r_theta) * sigma,
+        )  # random effects b_j = lam_j u_j
 
     def draw(self) -> np.ndarray:
         """One outcome vector simulated under the restricted fit."""

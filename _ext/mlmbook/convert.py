@@ -29,6 +29,30 @@ the chapter as plain Jupyter markdown instead:
 The conversion works on MyST's own parse of each markdown cell (myst-parser's
 markdown-it configuration), block by block, so code in fences and inline code
 spans is never rewritten.
+
+Why not a maintained converter (measured 2026-12-01): QuantEcon's
+``sphinx-tojupyter`` 0.6.0 writes notebooks from Sphinx's resolved doctree. Run
+on this book (``sphinx-build -b jupyter`` with the book's ``conf.py`` from
+``jupyter-book config sphinx``, ``tojupyter_lang_synonyms = ["ipython3"]`` so
+that code cells stay code), it gave the same code cells as this module in all
+10 chapter notebooks (e.g. 14 in ``estimate``, 19 in ``testing``), resolved glue
+values, ``{ref}`` links and ``{cite}`` (as ``[Author, year](references.ipynb#id)``)
+correctly, and dropped the hidden cells. It could take over the markdown
+rendering (about 390 of this module's lines: directives, roles, glue, tables,
+figures). It cannot do the rest, which is why this module stays:
+
+- no student variant: it does not know sphinx-exercise's solutions (its
+  ``tojupyter_drop_solutions`` is for its own markup), so every solution ships;
+- exercise titles come out garbled (``##  (Half the time zero)Exercise 4.1``,
+  ``## Solution to[ Exercise 4.1 ...](#testing-ex-half)``);
+- no outputs (it writes sources; it would re-execute to get them) and no figure
+  captions of code cells (0 of 20 ``**Fig. n.**`` captions);
+- the self-check quizzes (raw HTML) are dropped unless
+  ``tojuyter_drop_html_raw = False`` (sic) is set;
+- it needs a second Sphinx build with its own builder and 16 more packages
+  (dask, distributed, nbdime, GitPython, ...).
+Post-processing its output to fix these would take about as much code as the
+rendering it replaces.
 """
 
 from __future__ import annotations

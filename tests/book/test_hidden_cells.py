@@ -17,6 +17,7 @@ import jupytext
 import nbformat
 import pytest
 
+
 def _notebooks():
     """The chapters that are notebooks (a jupytext header with a kernel), read once."""
     out = {}
@@ -86,14 +87,17 @@ def hidden_names_read(cells) -> list[str]:
     problems = []
     for index, cell in enumerate(c for c in cells if c.cell_type == "code"):
         hidden = "remove-cell" in cell.metadata.get("tags", [])
-        source = "\n".join("" if line.lstrip().startswith(("%", "!")) else line
-                           for line in cell.source.split("\n"))  # IPython magics
+        source = "\n".join(
+            "" if line.lstrip().startswith(("%", "!")) else line for line in cell.source.split("\n")
+        )  # IPython magics
         for stmt in ast.parse(source).body:
             if not hidden:
                 for name in sorted(read_names(stmt)):
                     if last_bound_by.get(name, -1) >= 0:
-                        problems.append(f"code cell {index + 1} reads {name!r}, bound by the hidden "
-                                        f"code cell {last_bound_by[name] + 1}")
+                        problems.append(
+                            f"code cell {index + 1} reads {name!r}, bound by the hidden "
+                            f"code cell {last_bound_by[name] + 1}"
+                        )
             for name in bound_names(stmt):
                 last_bound_by[name] = index if hidden else -1
     return problems
@@ -108,16 +112,26 @@ def _cell(source, hidden=False):
     return nbformat.v4.new_code_cell(source, metadata={"tags": ["remove-cell"]} if hidden else {})
 
 
-@pytest.mark.parametrize("cells, expected", [
-    # a name bound only in a hidden cell
-    ([_cell("x = 1", hidden=True), _cell("print(x)")], ["code cell 2 reads 'x', bound by the hidden code cell 1"]),
-    # rebound, or changed in place, by a hidden cell after a visible definition
-    ([_cell("d = {}"), _cell("d['a'] = 1\nglue('a', 1)", hidden=True), _cell("d")],
-     ["code cell 3 reads 'd', bound by the hidden code cell 2"]),
-    # a hidden import
-    ([_cell("import numpy as np", hidden=True), _cell("def f(a):\n    return np.sqrt(a)")],
-     ["code cell 2 reads 'np', bound by the hidden code cell 1"]),
-])
+@pytest.mark.parametrize(
+    "cells, expected",
+    [
+        # a name bound only in a hidden cell
+        (
+            [_cell("x = 1", hidden=True), _cell("print(x)")],
+            ["code cell 2 reads 'x', bound by the hidden code cell 1"],
+        ),
+        # rebound, or changed in place, by a hidden cell after a visible definition
+        (
+            [_cell("d = {}"), _cell("d['a'] = 1\nglue('a', 1)", hidden=True), _cell("d")],
+            ["code cell 3 reads 'd', bound by the hidden code cell 2"],
+        ),
+        # a hidden import
+        (
+            [_cell("import numpy as np", hidden=True), _cell("def f(a):\n    return np.sqrt(a)")],
+            ["code cell 2 reads 'np', bound by the hidden code cell 1"],
+        ),
+    ],
+)
 def test_a_planted_hidden_name_is_found(cells, expected):
     assert hidden_names_read(cells) == expected
 
@@ -125,6 +139,9 @@ def test_a_planted_hidden_name_is_found(cells, expected):
 def test_what_hidden_cells_may_do():
     """Hidden cells may read visible names; visible cells may rebind a name first; a
     function's own parameters and comprehension variables are not reads."""
-    cells = [_cell("fit = 1\nx = 2"), _cell("assert fit > 0\nx = 3\ny = [x]", hidden=True),
-             _cell("x = 4\nprint(x, fit)\ndef g(y):\n    return y\n[y for y in range(3)]")]
+    cells = [
+        _cell("fit = 1\nx = 2"),
+        _cell("assert fit > 0\nx = 3\ny = [x]", hidden=True),
+        _cell("x = 4\nprint(x, fit)\ndef g(y):\n    return y\n[y for y in range(3)]"),
+    ]
     assert hidden_names_read(cells) == []

@@ -90,6 +90,7 @@ def test_unreadable_file_without_checksum(tmp_path, monkeypatch):
     assert str(target / "schools.csv") in str(err.value) and "make data" in str(err.value)
 
 
+@pytest.mark.slow
 def test_load_works_from_any_folder(tmp_path):
     code = "import helpers; print(helpers.load('schools').shape[0], helpers.load('sleepstudy').shape[0])"
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
@@ -104,6 +105,7 @@ def test_checksums_match_the_files():
         assert hashlib.sha256((DATA_DIR / name).read_bytes()).hexdigest() == digest, name
 
 
+@pytest.mark.slow
 def test_make_data_regenerates_byte_for_byte(tmp_path):
     """What `make data` runs (`python -m helpers`), into a temporary folder."""
     out = subprocess.run([sys.executable, "-m", "helpers", str(tmp_path)], cwd=ROOT,

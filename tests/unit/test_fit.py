@@ -91,6 +91,7 @@ def test_reference_results(row, reference_fits):
     assert res.method == ("REML" if reml else "ML")
 
 
+@pytest.mark.slow
 def test_exam_trap_default_stops_short_and_fit_mixed_does_not():
     """statsmodels' default fit says it converged, 0.25 log-likelihood units below the maximum."""
     exam = helpers.load("exam")
@@ -105,6 +106,7 @@ def test_exam_trap_default_stops_short_and_fit_mixed_does_not():
     assert abs(float(res.cov_re.iloc[0, 0]) - 0.16864) < 2e-4
 
 
+@pytest.mark.slow
 def test_dietox_trap_default_not_converged_and_fit_mixed_is():
     """The random-slope model of statsmodels' own example: the default ends "Converged: No"."""
     dietox = helpers.load("dietox")
@@ -183,6 +185,7 @@ def test_bodyweight_beats_default_and_lme4():
     assert res.fit_audit["converged"].sum() >= 2
 
 
+@pytest.mark.slow
 def test_boundary_fit_reaches_lme4_and_warns():
     """mlmRev Early, (age | id) by ML: lme4 reports a singular fit (correlation -1), logLik
     -1187.149036."""

@@ -311,6 +311,7 @@ def test_bootstrap_refit_matches_fit_mixed(sleep_data):
     assert llf == pytest.approx(res.llf, abs=1e-6)
 
 
+@pytest.mark.slow
 def test_bootstrap_null_rejection_rate_near_five_percent():
     """Simulate data with no cluster effect; the bootstrap LRT of a random intercept should
     reject about 5 % of the time at the 5 % level (n_boot = 19: reject when the observed
@@ -346,6 +347,7 @@ def test_bootstrap_zero_share_dyestuff_matches_theory():
     assert abs(share - theory) < 3 * np.sqrt(theory * (1 - theory) / 300), share
 
 
+@pytest.mark.slow
 def test_maximize_leaves_a_zero_variance_it_overshot_to():
     """A replicate where L-BFGS-B's first step from the default start lands on theta = 0
     (a stationary point): maximize must still reach fit_mixed's maximum."""
@@ -383,7 +385,8 @@ FE_LME4 = [
 ]
 
 
-@pytest.mark.parametrize("case", FE_LME4, ids=[c[0] for c in FE_LME4])
+@pytest.mark.parametrize("case", [pytest.param(c, id=c[0], marks=[pytest.mark.slow] if "early" in c[0] else [])
+                                  for c in FE_LME4])
 def test_fixed_effects_match_lme4(case, sleep_data):
     _, which, reml, ref = case
     if which == "early":

@@ -11,10 +11,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import helpers
+
+# Hypothesis tests: many random cases each; `make check` leaves them to `make test`.
+pytestmark = pytest.mark.slow
 
 HELPERS_DIR = str(Path(helpers.__file__).resolve().parent)
 OWN_WARNINGS = (helpers.MissingDataWarning, helpers.BoundaryWarning, helpers.OptimizerWarning)
