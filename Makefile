@@ -1,51 +1,75 @@
 # Multilevel Models with Python -- build, test and data.
-# `make book` and `make test` work on a fresh machine: they create .venv
-# and install the pinned requirements when they are missing.
+# `make book` and `make test` work on a fresh machine: they create .venv and
+# install the locked requirements (requirements.txt) with uv when they are missing.
+#
+# Dependencies: ranges in pyproject.toml, the lock in requirements.txt (every platform,
+# with environment markers, made by uv). To change one, edit pyproject.toml, then
+# `make lock` (keeps every other pin; `make lock LOCK_FLAGS=--upgrade` moves them all
+# to the newest versions the ranges allow) and commit both files.
 
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
+UV     := $(VENV)/bin/uv
 JB     := $(VENV)/bin/jupyter-book
 STAMP  := $(VENV)/.installed
 BUILD_FLAGS := -W -n --keep-going
+# The uv that installs the lock is the one the lock pins.
+UV_VERSION := $(shell sed -n 's/^uv==\([^ ;]*\).*/\1/p' requirements.txt)
+# What the lock holds: helpers and every extra (a universal lock, Python 3.11 and newer).
+LOCK_INPUT := -e .[notebook,book,test]
+LOCK_FLAGS ?=
+# nbval over both cores; a notebook's cells stay together on one worker.
+XDIST  ?= -n 2 --dist loadfile
 
 # Figures must come out of the kernels inline; an inherited MPLBACKEND (e.g. Agg)
 # would stop them appearing in the book.
 unexport MPLBACKEND
 
-.PHONY: help book test data bench clean env
+.PHONY: help book test data bench clean env lock browser-deps
 
 help:
 	@echo "make book   build the HTML book strictly (creates .venv if needed)"
 	@echo "make test   the whole suite: clean strict build, helpers tests, every chapter under nbval"
 	@echo "make data   regenerate data/ from helpers (fixed seeds, byte for byte)"
-	@echo "make bench  timing figures for fit_mixed and the book build"
+	@echo "make bench  timing figures for fit_mixed and the book build, with their goals"
+	@echo "make lock   re-make requirements.txt from pyproject.toml (uv, every platform)"
 	@echo "make clean  remove _build and caches (keeps .venv)"
 	@echo "make browser-deps  what the browser test needs: chromium (apt-get, as root), axe-core (npm)"
 
 env: $(STAMP)
 
-$(STAMP): requirements.txt pyproject.toml
+# uv itself comes from PyPI with pip, once; everything else is installed by uv, exactly
+# as locked (`uv pip sync` also removes what the lock does not list).
+$(UV):
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(STAMP): requirements.txt pyproject.toml | $(UV)
+	$(UV) pip sync --quiet --python $(PY) requirements.txt
 	touch $(STAMP)
 
-# Authors: uses the execution cache, so unchanged chapters are not re-run.
+lock: | $(UV)
+	echo "$(LOCK_INPUT)" | $(UV) pip compile - --universal --python-version 3.11 \
+	    --custom-compile-command "make lock" $(LOCK_FLAGS) -o requirements.txt
+
+# Authors: uses the execution cache, so unchanged chapters are not re-run; chapters that
+# need running run in parallel (_ext/mlmbook/execute.py).
 book: $(STAMP)
 	$(JB) build . $(BUILD_FLAGS)
 
 # The browser test's tools: Debian's chromium (apt-get, as root) and a pinned axe-core from npm
 # into .venv/share/axe-core; fails with how to install them when it cannot.
-.PHONY: browser-deps
 browser-deps:
 	bash tools/browser_deps.sh
 
-# From clean, so a stale cache cannot hide a failing chapter.
+# From clean, so a stale cache cannot hide a failing chapter. Each chapter runs twice: in
+# the build and under nbval; the student notebooks (the course pack) run once.
 test: $(STAMP) browser-deps
 	rm -rf _build
 	$(JB) build . $(BUILD_FLAGS)
 	$(PY) -m tests.book.chapter_notebooks _build/nbval
-	BOOK_SITE=_build/html $(PY) -m pytest tests _build/nbval --nbval-lax --nbval-current-env
+	BOOK_SITE=_build/html $(PY) -m pytest $(XDIST) tests _build/nbval --nbval-lax --nbval-current-env
 
 data: $(STAMP)
 	$(PY) -m helpers
