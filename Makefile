@@ -40,13 +40,15 @@ help:
 env: $(STAMP)
 
 # uv itself comes from PyPI with pip, once; everything else is installed by uv, exactly
-# as locked (`uv pip sync` also removes what the lock does not list).
+# as locked (`uv pip sync` also removes what the lock does not list), with bytecode
+# compiled at install (on all cores) rather than by every kernel that imports a package.
 $(UV):
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip --version >/dev/null 2>&1 || $(PY) -m ensurepip --default-pip >/dev/null
 	$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 $(STAMP): requirements.txt pyproject.toml | $(UV)
-	$(UV) pip sync --quiet --python $(PY) requirements.txt
+	$(UV) pip sync --quiet --compile-bytecode --python $(PY) requirements.txt
 	touch $(STAMP)
 
 lock: | $(UV)
