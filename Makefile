@@ -19,8 +19,8 @@ UV_VERSION := $(shell sed -n 's/^uv==\([^ ;]*\).*/\1/p' requirements.txt)
 # What the lock holds: helpers and every extra (a universal lock, Python 3.11 and newer).
 LOCK_INPUT := -e .[notebook,book,test]
 LOCK_FLAGS ?=
-# nbval over both cores; a notebook's cells stay together on one worker.
-XDIST  ?= -n 2 --dist loadfile
+# pytest over both cores (pytest-xdist); a notebook's cells stay together on one worker.
+TEST_FLAGS ?= -n 2 --dist loadfile --durations=15
 
 # Figures must come out of the kernels inline; an inherited MPLBACKEND (e.g. Agg)
 # would stop them appearing in the book.
@@ -71,7 +71,7 @@ test: $(STAMP) browser-deps
 	rm -rf _build
 	$(JB) build . $(BUILD_FLAGS)
 	$(PY) -m tests.book.chapter_notebooks _build/nbval
-	BOOK_SITE=_build/html $(PY) -m pytest $(XDIST) tests _build/nbval --nbval-lax --nbval-current-env
+	BOOK_SITE=_build/html $(PY) -m pytest $(TEST_FLAGS) tests _build/nbval --nbval-lax --nbval-current-env
 
 data: $(STAMP)
 	$(PY) -m helpers

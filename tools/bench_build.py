@@ -18,6 +18,7 @@ points uv at an empty one, as on a new machine (then every package is downloaded
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import subprocess
 import tempfile
@@ -43,21 +44,30 @@ class Figure:
     goal: float
     load: str
     status: str
+    #: CPU seconds (user + system) of every process of the step: on an idle machine with
+    #: N cores the step takes at least cpu / N seconds, whatever the load is now.
+    cpu: float = float("nan")
 
 
 def _load() -> str:
     return "/".join(f"{x:.1f}" for x in os.getloadavg())
 
 
-def _make(target: str, clone: Path, env: dict, log: Path) -> tuple[float, int, str]:
-    """Run ``make TARGET`` in the clone; (seconds, exit code, load average when it finished)."""
-    start = time.perf_counter()
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _make(target: str, clone: Path, env: dict, log: Path) -> tuple[float, int, str, float]:
+    """Run ``make TARGET`` in the clone; (seconds, exit code, load average when it finished,
+    CPU seconds of all its processes)."""
+    start, cpu = time.perf_counter(), _cpu()
     with log.open("a") as out:
         out.write(f"\n===== make {target}\n")
         out.flush()
         code = subprocess.run(["make", target], cwd=clone, env=env, stdout=out,
                               stderr=subprocess.STDOUT).returncode
-    return time.perf_counter() - start, code, _load()
+    return time.perf_counter() - start, code, _load(), _cpu() - cpu
 
 
 def _status(code: int, log: Path) -> str:
@@ -76,20 +86,22 @@ def bench_build(run_test: bool = True, cold_cache: bool = False, keep: bool = Fa
     goal = list(GOALS.items())
     try:
         subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
-        t_env, code, load_env = _make("env", clone, env, log)
+        t_env, code, load_env, cpu_env = _make("env", clone, env, log)
         if code:
-            return [Figure(goal[0][0], t_env, goal[0][1], load_env, _status(code, log))]
-        t_book, code, load_book = _make("book", clone, env, log)
+            return [Figure(goal[0][0], t_env, goal[0][1], load_env, _status(code, log), cpu_env)]
+        t_book, code, load_book, cpu_book = _make("book", clone, env, log)
         figures.append(Figure(goal[0][0], t_env + t_book, goal[0][1], load_book,
-                              f"{_status(code, log)}: install {t_env:.0f} s + build {t_book:.0f} s"))
-        figures.append(Figure(goal[1][0], t_book, goal[1][1], load_book, _status(code, log)))
+                              f"{_status(code, log)}: install {t_env:.0f} s + build {t_book:.0f} s",
+                              cpu_env + cpu_book))
+        figures.append(Figure(goal[1][0], t_book, goal[1][1], load_book, _status(code, log),
+                              cpu_book))
         if code:
             return figures
-        t, code, load = _make("book", clone, env, log)
-        figures.append(Figure(goal[2][0], t, goal[2][1], load, _status(code, log)))
+        t, code, load, cpu = _make("book", clone, env, log)
+        figures.append(Figure(goal[2][0], t, goal[2][1], load, _status(code, log), cpu))
         if run_test:
-            t, code, load = _make("test", clone, env, log)
-            figures.append(Figure(goal[3][0], t, goal[3][1], load, _status(code, log)))
+            t, code, load, cpu = _make("test", clone, env, log)
+            figures.append(Figure(goal[3][0], t, goal[3][1], load, _status(code, log), cpu))
     finally:
         if keep:
             print(f"(the clone and its log are kept in {work})")
@@ -103,9 +115,12 @@ def print_build(figures: list[Figure], cold_cache: bool) -> None:
                             text=True).stdout.strip()
     print(f"\nbuild from a fresh clone of HEAD ({commit}; {os.cpu_count()} cores; "
           f"{'empty' if cold_cache else 'this machine’s'} package cache)")
-    print(f"{'figure':58s} {'seconds':>8s} {'goal':>6s} {'met':>4s}  {'load 1/5/15':>14s}  status")
+    print(f"{'figure':58s} {'seconds':>8s} {'goal':>6s} {'met':>4s} {'cpu s':>7s}  "
+          f"{'load 1/5/15':>14s}  status")
     for f in figures:
         met = "yes" if f.seconds <= f.goal and f.status.startswith("ok") else "no"
-        print(f"{f.label:58s} {f.seconds:8.1f} {f.goal:6.0f} {met:>4s}  {f.load:>14s}  {f.status}")
-    print("'load': the load average when the step finished (the machine's other work inflates "
-          "the times).")
+        print(f"{f.label:58s} {f.seconds:8.1f} {f.goal:6.0f} {met:>4s} {f.cpu:7.0f}  "
+              f"{f.load:>14s}  {f.status}")
+    print("'load': the load average when the step finished (other work on the machine inflates "
+          "the times);\n'cpu s': CPU seconds of the step's processes (on an idle machine it takes "
+          f"at least cpu s / {os.cpu_count()} seconds).")

@@ -117,6 +117,8 @@ def _planted_book(tmp_path: Path) -> Path:
     for name in ["_config.yml", "references.bib"]:
         shutil.copy(ROOT / name, book / name)
     shutil.copytree(ROOT / "figures", book / "figures")
+    # _config.yml loads the book's Sphinx extensions from _ext/ (a local extension).
+    shutil.copytree(ROOT / "_ext", book / "_ext", ignore=shutil.ignore_patterns("__pycache__"))
     text = (ROOT / "chapters" / "why.md").read_text()
     planted = text.replace(":tags: [remove-cell]\n", ":tags: [remove-cell]\n\nassert 1 == 2\n", 1)
     assert planted != text
