@@ -5,20 +5,17 @@ A benchmark, not a test: it prints a table and never fails on a slow machine.
 - ``fit_mixed`` against one default statsmodels fit (``smf.mixedlm(...).fit()``),
   median of repeats, on the schools, sleepstudy, Exam and HSB data;
 - the parametric-bootstrap LRT, time per replicate;
-- the book: a clean strict build and a cached rebuild, into a temporary
-  ``--path-output`` folder (never ``_build``, which authors use).
+- the build figures with their goals, all from one fresh clone (:mod:`tools.bench_build`):
+  ``make book`` with the install, the clean strict build, a no-change rebuild, ``make test``.
 
-Usage: ``python -m tools.bench [--repeats N] [--no-book]``
+Usage: ``python -m tools.bench [--repeats N] [--no-book] [--no-test] [--cold-cache] [--keep]``
 """
 
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -98,28 +95,14 @@ def bench_bootstrap(n_boot: int = 40) -> list[tuple]:
     return rows
 
 
-def bench_book() -> list[tuple]:
-    jb = ROOT / ".venv" / "bin" / "jupyter-book"
-    if not jb.exists():
-        jb = Path(shutil.which("jupyter-book") or "jupyter-book")
-    out = Path(tempfile.mkdtemp(prefix="mlm-bench-book-"))
-    rows = []
-    try:
-        for label in ("clean build", "cached rebuild"):
-            start = time.perf_counter()
-            proc = subprocess.run([str(jb), "build", ".", "-W", "-n", "--keep-going", "--path-output",
-                                   str(out)], cwd=ROOT, capture_output=True, text=True)
-            rows.append((label, time.perf_counter() - start,
-                         "ok" if proc.returncode == 0 else f"FAILED (exit {proc.returncode})"))
-    finally:
-        shutil.rmtree(out, ignore_errors=True)
-    return rows
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="repeats per fit (median)")
-    parser.add_argument("--no-book", action="store_true", help="skip the book builds")
+    parser.add_argument("--no-book", action="store_true", help="skip the build figures")
+    parser.add_argument("--no-test", action="store_true", help="build figures without make test")
+    parser.add_argument("--cold-cache", action="store_true",
+                        help="install with an empty uv cache, as on a new machine")
+    parser.add_argument("--keep", action="store_true", help="keep the fresh clone and its log")
     args = parser.parse_args(argv)
 
     print(f"fit_mixed vs one default statsmodels fit (median of {args.repeats})")
@@ -135,10 +118,10 @@ def main(argv=None) -> int:
         print(f"{label:40s} {n_boot:10d} {per:14.4f}")
 
     if not args.no_book:
-        print("\nbook build (jupyter-book build . -W -n --keep-going, temporary --path-output)")
-        print(f"{'build':20s} {'seconds':>8s}  status")
-        for label, seconds, status in bench_book():
-            print(f"{label:20s} {seconds:8.1f}  {status}")
+        from tools.bench_build import bench_build, print_build
+
+        print_build(bench_build(run_test=not args.no_test, cold_cache=args.cold_cache,
+                                keep=args.keep), args.cold_cache)
     return 0
 
 

@@ -4,6 +4,8 @@
 {mlmbook: _ext}``); its :func:`setup` sets up
 
 - :mod:`mlmbook.site`: offline MathJax, no duplicate scripts, favicon, the book's CSS;
+- :mod:`mlmbook.execute`: the chapters that need executing run in parallel, into the
+  execution cache myst-nb reads;
 - :mod:`mlmbook.notebooks`: student and instructor notebooks, the course pack, the
   instructor guide's directives.
 
@@ -17,5 +19,6 @@ from typing import Any
 
 def setup(app) -> dict[str, Any]:
     app.setup_extension("mlmbook.site")
+    app.setup_extension("mlmbook.execute")
     app.setup_extension("mlmbook.notebooks")
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -5,35 +5,31 @@ Unpacked, ``pip install -r requirements.txt`` in its folder installs exactly wha
 the notebooks need, pinned, and the pack's own ``helpers`` (``-e .``); after that
 the notebooks run offline.
 
-"What the notebooks need" is worked out, not listed by hand: the top-level
-imports of the student notebooks and of ``helpers`` (ast, not a regex), mapped
-to their distributions, plus a Jupyter front end (``ipykernel``, and
-``jupyterlab`` when the repository pins it), and everything those require in the
-environment the book was built with, each pinned to its installed version (the
-version ``requirements.txt`` pins, since the build environment is installed from
-it).
+The pack's requirements are a part of the repository's lock (``requirements.txt``,
+made by ``make lock`` for every platform, with environment markers): the runtime
+dependencies of ``helpers`` and the ``notebook`` extra (a kernel and a front end)
+declared in ``pyproject.toml``, and every locked package that one of those pulls in
+(uv's ``# via`` annotations in the lock say which), each line as the lock has it.
+So a student on Windows or macOS gets the same pins as the book, and nothing is
+worked out from the build environment.
 """
 
 from __future__ import annotations
 
-import ast
-import importlib.metadata as md
 import io
 import re
-import sys
+import tomllib
 import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable
 
-import nbformat
 from packaging.requirements import Requirement
-from packaging.specifiers import SpecifierSet
-from packaging.version import Version
 
 #: Folder name inside the zip.
 PACK_FOLDER = "mlm-course-pack"
-#: A kernel to run the notebooks, and a front end to open them (if the repository pins one).
-FRONT_END = ("ipykernel", "jupyterlab")
+#: The extra of ``pyproject.toml`` that runs the notebooks (a kernel and a front end).
+NOTEBOOK_EXTRA = "notebook"
 #: Never copied into the pack.
 _SKIP_PARTS = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache"}
 _EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -44,126 +40,74 @@ def normalize(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def repo_pins(requirements: Path) -> dict[str, tuple[str, str]]:
-    """normalised name -> (name as written, version) for every ``name==version`` line."""
-    pins = {}
-    for line in requirements.read_text(encoding="utf-8").splitlines():
-        line = line.split("#", 1)[0].strip()
-        match = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([^\s;]+)", line)
-        if match:
-            pins[normalize(match.group(1))] = (match.group(1), match.group(2))
-    return pins
+@dataclass
+class Locked:
+    """One requirement line of the lock and the packages that pull it in."""
+
+    name: str
+    line: str
+    via: set[str] = field(default_factory=set)
 
 
-def _code_imports(source: str) -> set[str]:
-    # IPython magics and shell escapes are not Python.
-    lines = [line for line in source.split("\n") if not line.lstrip().startswith(("%", "!"))]
-    try:
-        tree = ast.parse("\n".join(lines))
-    except SyntaxError:
-        return set()
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            found.add(node.module.split(".")[0])
-    return found
-
-
-def imported_modules(notebooks: Iterable[Path], helpers_dir: Path) -> set[str]:
-    """Top-level modules imported by the notebooks' code cells and by ``helpers``."""
-    found: set[str] = set()
-    for path in notebooks:
-        nb = nbformat.read(path, as_version=4)
-        for cell in nb.cells:
-            if cell.cell_type == "code":
-                found |= _code_imports(cell.source)
-    for path in helpers_dir.rglob("*.py"):
-        if not _SKIP_PARTS.intersection(path.relative_to(helpers_dir).parts):
-            found |= _code_imports(path.read_text(encoding="utf-8"))
-    stdlib = set(sys.stdlib_module_names) | {"__future__"}
-    return {m for m in found if m not in stdlib and m != helpers_dir.name}
-
-
-def _closure(names: Iterable[str], warn: Callable[[str], None]) -> dict[str, str]:
-    """normalised name -> installed version, for the names and all they require."""
-    pinned: dict[str, str] = {}
-    todo = [normalize(n) for n in names]
-    while todo:
-        name = todo.pop()
-        if name in pinned:
+def read_lock(requirements: Path) -> list[Locked]:
+    """Every ``name==version [; marker]`` line of a uv lock, with its ``# via`` parents."""
+    entries: list[Locked] = []
+    in_via = False
+    for raw in requirements.read_text(encoding="utf-8").splitlines():
+        text = raw.strip()
+        if not text:
             continue
-        try:
-            dist = md.distribution(name)
-        except md.PackageNotFoundError:
-            warn(f"course pack: {name} is needed but not installed in the build environment")
+        if not raw.startswith((" ", "\t")):
+            in_via = False
+            match = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)\s*==", text)
+            if match:
+                entries.append(Locked(normalize(match.group(1)), text.split(" #", 1)[0].strip()))
             continue
-        pinned[name] = dist.version
-        for spec in dist.requires or []:
-            req = Requirement(spec)
-            if req.marker is not None and not req.marker.evaluate({"extra": ""}):
-                continue
-            todo.append(normalize(req.name))
-    return pinned
+        comment = text.lstrip("#").strip()
+        if text.startswith("# via"):
+            comment = comment[len("via"):].strip()
+            in_via = True
+        elif not in_via:
+            continue
+        if entries and comment:
+            parent = re.split(r"[\s\[(]", comment, maxsplit=1)[0]
+            entries[-1].via.add(normalize(parent))
+    return entries
 
 
-def requirements(notebooks: list[Path], root: Path, warn: Callable[[str], None] = print):
+def _project(root: Path) -> dict:
+    return tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+
+
+def requirements(root: Path, warn: Callable[[str], None] = print) -> tuple[str, str, list[str]]:
     """(text of the pack's requirements.txt, minimum Python version, front ends included)."""
-    pins = repo_pins(root / "requirements.txt")
-    module_map = md.packages_distributions()
-    direct: set[str] = set()
-    for module in sorted(imported_modules(notebooks, root / "helpers")):
-        dists = module_map.get(module)
-        if not dists:
-            warn(f"course pack: no installed distribution provides the module {module!r}")
-            continue
-        direct.add(normalize(dists[0]))
-    front = [n for n in FRONT_END if normalize(n) in pins]
-    direct |= {normalize(n) for n in front}
-    everything = _closure(direct, warn)
-    for name, version in everything.items():
-        if name in pins and pins[name][1] != version:
-            warn(f"course pack: {name} is installed at {version} but requirements.txt pins "
-                 f"{pins[name][1]}; reinstall the environment (make env)")
-
-    def line(name: str) -> str:
-        shown = pins[name][0] if name in pins else md.distribution(name).metadata["Name"]
-        return f"{shown}=={everything[name]}"
-
-    direct_lines = sorted((line(n) for n in direct if n in everything), key=str.lower)
-    other_lines = sorted((line(n) for n in everything if n not in direct), key=str.lower)
+    project = _project(root)
+    own = normalize(project["name"])
+    front = [Requirement(r).name for r in project.get("optional-dependencies", {})
+             .get(NOTEBOOK_EXTRA, [])]
+    roots = {normalize(Requirement(r).name) for r in project.get("dependencies", [])}
+    roots |= {normalize(n) for n in front}
+    lock = read_lock(root / "requirements.txt")
+    for name in sorted(roots - {e.name for e in lock}):
+        warn(f"course pack: {name} is declared in pyproject.toml but not in requirements.txt; "
+             "run `make lock`")
+    needed = set(roots)
+    grew = True
+    while grew:  # everything a needed package pulls in (the lock's `# via`)
+        grew = False
+        for entry in lock:
+            if entry.name not in needed and (entry.via - {own}) & needed:
+                needed.add(entry.name)
+                grew = True
     text = "\n".join([
-        "# What the course notebooks need, pinned (generated by the book build).",
-        *direct_lines,
-        "",
-        "# The helpers package in this folder (run pip in this folder).",
+        "# What the course notebooks need: helpers (this folder) and a Jupyter kernel and front",
+        "# end, pinned for every platform as in the book's lock (made by uv).",
         "-e .",
-        "",
-        "# Everything those pull in, pinned too, so every install is the same.",
-        *other_lines,
+        *(entry.line for entry in lock if entry.name in needed),
         "",
     ])
-    return text, _min_python(everything), front
-
-
-def _min_python(pinned: dict[str, str]) -> str:
-    best = Version("3.8")
-    for name in pinned:
-        try:
-            spec = md.distribution(name).metadata.get("Requires-Python")
-        except md.PackageNotFoundError:
-            continue
-        if not spec:
-            continue
-        try:
-            specifiers = SpecifierSet(spec)
-        except Exception:
-            continue
-        for s in specifiers:
-            if s.operator in (">=", ">") and Version(s.version.replace("*", "0")) > best:
-                best = Version(s.version.replace("*", "0"))
-    return f"{best.major}.{best.minor}"
+    match = re.search(r">=\s*(\d+\.\d+)", project.get("requires-python", ""))
+    return text, match.group(1) if match else "3", [n for n in front if normalize(n) in needed]
 
 
 def readme(project: str, chapters: list[tuple[str, str]], python: str, front: list[str]) -> str:
@@ -230,7 +174,7 @@ def _tree(folder: Path) -> list[Path]:
 def build_course_pack(root: Path, target: Path, notebooks: list[Path], titles: list[str],
                       project: str, warn: Callable[[str], None] = print) -> Path:
     """Write the course pack zip; returns its path. The same inputs give the same bytes."""
-    text, python, front = requirements(notebooks, root, warn)
+    text, python, front = requirements(root, warn)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as zf:
         _add(zf, "README.md", readme(project, [(p.name, t) for p, t in zip(notebooks, titles)],

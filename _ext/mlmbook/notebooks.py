@@ -17,6 +17,10 @@ executed for the page (``_build/jupyter_execute/<doc>.ipynb`` and its glue value
 so numbers in the prose are the ones on the website; if that file is missing the
 chapter is executed here.
 
+The step does nothing when none of its inputs changed since it last ran (a hash of
+them is kept beside the HTML folder, see :func:`_inputs_digest`), so a rebuild with
+nothing changed stays quick.
+
 It also puts a "Run this chapter as a notebook" line under each chapter's title
 and the two notebooks into the theme's download menu, and provides the directives
 the instructor guide (``chapters/instructor.md``) uses:
@@ -29,6 +33,7 @@ the instructor guide (``chapters/instructor.md``) uses:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import posixpath
 import re
@@ -282,13 +287,62 @@ def _context(app: Sphinx, docname: str, glue: dict, shared: tuple) -> Context:
 # ------------------------------------------------------------------ the build
 
 
+#: Beside the HTML folder (not published): the digest of the inputs of the last run.
+DIGEST_FILE = ".mlmbook-notebooks.sha256"
+#: Folders and files of the repository the notebooks and the pack are made from.
+_PACK_INPUTS = ("helpers", "data", "requirements.txt", "pyproject.toml", "LICENSE")
+
+
+def _inputs_digest(app: Sphinx, docs: list[str]) -> str:
+    """A hash of everything the notebooks and the pack are made from.
+
+    The executed notebooks and glue values, every page's source (titles, labels and
+    citations cross pages), the book's configuration, this package's code, and what the
+    pack ships (``helpers``, ``data``, the lock).
+    """
+    root = Path(app.srcdir)
+    execute = Path(app.outdir).parent / "jupyter_execute"
+    files: list[Path] = []
+    for docname in docs:
+        files += [execute / f"{docname}.ipynb", execute / f"{docname}.glue.json"]
+    files += sorted(Path(app.env.doc2path(d)) for d in app.env.found_docs)
+    files += [root / name for name in ("_toc.yml", "_config.yml")]
+    files += [root / name for name in (app.config.bibtex_bibfiles
+                                       if "bibtex_bibfiles" in app.config else [])]
+    files += sorted(Path(__file__).parent.glob("*.py"))
+    for name in _PACK_INPUTS:
+        path = root / name
+        files += sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+                        ) if path.is_dir() else [path]
+    digest = hashlib.sha256(repr((docs, sorted(VARIANTS))).encode())
+    for path in files:
+        digest.update(str(path).encode() + b"\0")
+        digest.update(path.read_bytes() if path.is_file() else b"(missing)")
+    return digest.hexdigest()
+
+
+def _outputs_present(app: Sphinx, docs: list[str]) -> bool:
+    out = Path(app.outdir)
+    return (out / PACK_FILE).is_file() and all(
+        (out / NOTEBOOK_DIR / v / chapters_mod.notebook_filename(d)).is_file()
+        for v in VARIANTS for d in docs)
+
+
 def write_notebooks(app: Sphinx, exception: Exception | None) -> None:
-    """build-finished: write both notebook sets and the course pack."""
+    """build-finished: write both notebook sets and the course pack (if an input changed)."""
     if exception is not None or app.builder.format != "html":
         return
     start = time.perf_counter()
     docs = notebook_docs(app)
     out = Path(app.outdir) / NOTEBOOK_DIR
+    digest_path = Path(app.outdir).parent / DIGEST_FILE
+    digest = _inputs_digest(app, docs)
+    if (_outputs_present(app, docs) and digest_path.is_file()
+            and digest_path.read_text(encoding="utf-8").strip() == digest):
+        logger.info(f"[course] notebooks and {PACK_FILE} up to date "
+                    f"({time.perf_counter() - start:.1f} s to check)")
+        return
+    digest_path.unlink(missing_ok=True)
     shared = _numbers(app)
     written: dict[str, list[Path]] = {v: [] for v in VARIANTS}
     for docname in docs:
@@ -313,6 +367,7 @@ def write_notebooks(app: Sphinx, exception: Exception | None) -> None:
     build_course_pack(Path(app.srcdir), Path(app.outdir) / PACK_FILE, written["student"],
                       [app.env.titles[d].astext() for d in docs], _book_title(app),
                       warn=_warn)
+    digest_path.write_text(digest + "\n", encoding="utf-8")
     logger.info(f"[course] {len(docs)} chapters -> {out} (student, instructor) and "
                 f"{PACK_FILE} in {time.perf_counter() - start:.1f} s")
 
