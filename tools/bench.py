@@ -200,7 +200,7 @@ def bench_bootstrap_engine(n_boot: int = 500) -> tuple:
     return n_boot, t_ours, t_ref, t_ours / t_ref, float(ours.p_value), p_ref
 
 
-def engine_report(repeats: int) -> None:
+def engine_report(repeats: int, n_boot: int = 500) -> None:
     """Print the engine table and the bootstrap line (issue 13's goals under them)."""
     import statistics as st
 
@@ -213,7 +213,7 @@ def engine_report(repeats: int) -> None:
     ratios = [r[4] for r in rows]
     print(f"median ratio {st.median(ratios):.2f} (goal <= 2), worst {max(ratios):.2f} (goal <= 5); "
           "'llf diff': fit_mixed's log-likelihood minus mixedlm's; 'runs': rows of fit_audit.")
-    n_boot, t_ours, t_ref, ratio, p_ours, p_ref = bench_bootstrap_engine()
+    n_boot, t_ours, t_ref, ratio, p_ours, p_ref = bench_bootstrap_engine(n_boot)
     print(f"\nbootstrap LRT, sleepstudy random intercept vs slope (ML), {n_boot} replicates")
     print(f"bootstrap_lrt {t_ours:.1f} s, loop over mixedlm fits {t_ref:.1f} s, ratio {ratio:.2f} "
           f"(goal <= 0.5); p-values {p_ours:.4f} and {p_ref:.4f}")
@@ -243,9 +243,10 @@ def main(argv=None) -> int:
     parser.add_argument("--no-book", action="store_true", help="skip the book builds")
     parser.add_argument("--engine-only", action="store_true",
                         help="only fit_mixed vs mixedlm and the bootstrap line")
+    parser.add_argument("--n-boot", type=int, default=500, help="bootstrap replicates (500)")
     args = parser.parse_args(argv)
 
-    engine_report(args.repeats)
+    engine_report(args.repeats, args.n_boot)
     if args.engine_only:
         return 0
     print()
