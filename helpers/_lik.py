@@ -404,53 +404,59 @@ def single_thread():
 def psi_blocks(lik, psi):
     """Per-cluster relative covariance ``Psi`` (J, q, q) from statsmodels'
     unpacked covariance vector ``psi`` (lower triangle of ``cov_re / scale``
-    row by row, then ``vcomp / scale``); need not be positive definite."""
+    row by row, then ``vcomp / scale``); need not be positive definite.
+    With a stack of vectors (S, k), a stack (S, J, q, q)."""
     psi = np.asarray(psi, dtype=float)
-    k = lik.k_re
-    P = np.zeros((k, k))
-    P[lik._tril] = psi[: lik.k_re2]
-    P = P + np.tril(P, -1).T
-    out = np.zeros((lik.J, lik.q, lik.q))
-    out[:, :k, :k] = P
+    stack = psi.ndim == 2
+    psi = np.atleast_2d(psi)
+    S, k = len(psi), lik.k_re
+    P = np.zeros((S, k, k))
+    P[:, lik._tril[0], lik._tril[1]] = psi[:, : lik.k_re2]
+    P = P + np.swapaxes(np.tril(P, -1), 1, 2)
+    out = np.zeros((S, lik.J, lik.q, lik.q))
+    out[:, :, :k, :k] = P[:, None]
     if lik.q > k:
-        d = np.append(psi[lik.k_re2:], 0.0)[lik.vc_index]
+        comps = np.concatenate([psi[:, lik.k_re2:], np.zeros((S, 1))], axis=1)
+        d = comps[:, lik.vc_index]  # (S, J, q - k)
         idx = np.arange(k, lik.q)
-        out[:, idx, idx] = d
-    return out
+        out[:, :, idx, idx] = d
+    return out if stack else out[0]
 
 
 def loglike_fe(lik, beta, psi):
     """statsmodels' ``MixedLM.loglike(params, profile_fe=False)``: the
     log-likelihood at fixed effects ``beta`` and relative covariance ``psi``
     with the residual variance profiled out, from the per-cluster
-    cross-products (``(I + Z Psi Z')^{-1} = I - Z (I + Psi G)^{-1} Psi Z'``)."""
-    Psi = psi_blocks(lik, psi)
-    M = np.eye(lik.q)[None] + Psi @ lik.ZtZ
-    sign, ld = np.linalg.slogdet(M)
-    if np.any(sign <= 0):
-        return -np.inf
-    K = np.linalg.solve(M, Psi)  # (I + Psi G)^{-1} Psi, per cluster
+    cross-products (``(I + Z Psi Z')^{-1} = I - Z (I + Psi G)^{-1} Psi Z'``).
+    With stacks ``beta`` (S, p) and ``psi`` (S, k), an array of S values."""
     beta = np.asarray(beta, dtype=float)
-    Ztr = lik.Zty - lik.ZtX @ beta
-    rr = lik.yty - 2 * beta @ lik.Xty + beta @ lik.XtX @ beta
-    qf = rr - float(np.einsum("ja,jab,jb->", Ztr, K, Ztr))
-    if not qf > 0:
-        return -np.inf
+    stack = beta.ndim == 2
+    B = np.atleast_2d(beta)
+    Psi = psi_blocks(lik, np.atleast_2d(np.asarray(psi, dtype=float)))  # (S, J, q, q)
+    M = np.eye(lik.q) + Psi @ lik.ZtZ[None]
+    sign, ld = np.linalg.slogdet(M)
+    K = np.linalg.solve(M, Psi)  # (I + Psi G)^{-1} Psi, per cluster
+    Ztr = lik.Zty[None] - np.einsum("jqp,sp->sjq", lik.ZtX, B)
+    rr = lik.yty - 2 * B @ lik.Xty + np.einsum("sp,pr,sr->s", B, lik.XtX, B)
+    qf = rr - np.einsum("sja,sjab,sjb->s", Ztr, K, Ztr)
     m = lik._m()
-    ll = -0.5 * (m * np.log(2 * np.pi) + m * np.log(qf / m) + m + float(np.sum(ld)))
-    if lik.reml:
-        xvx = lik.XtX - np.einsum("jap,jab,jbr->pr", lik.ZtX, K, lik.ZtX)
-        s, ldx = np.linalg.slogdet(xvx)
-        ll -= 0.5 * ldx if s > 0 else np.inf
-    return float(ll)
+    with np.errstate(all="ignore"):
+        ll = -0.5 * (m * np.log(2 * np.pi) + m * np.log(qf / m) + m + ld.sum(axis=1))
+        if lik.reml:
+            xvx = lik.XtX[None] - np.einsum("jap,sjab,jbr->spr", lik.ZtX, K, lik.ZtX)
+            sx, ldx = np.linalg.slogdet(xvx)
+            ll = ll - 0.5 * np.where(sx > 0, ldx, np.inf)
+    bad = np.any(sign <= 0, axis=1) | ~(qf > 0)
+    ll = np.where(bad, -np.inf, ll)
+    return ll if stack else float(ll[0])
 
 
 def hessian_fe(lik, beta, psi):
     """statsmodels' ``MixedLM.hessian`` (fixed effects, then ``psi``), from
     :func:`loglike_fe`: the fixed-effects block in closed form (as
     statsmodels writes it), the other blocks by central differences of the
-    vectorised log-likelihood (statsmodels loops over clusters in Python,
-    which dominates the time of a large fit)."""
+    vectorised log-likelihood, all points in one batch (statsmodels loops
+    over clusters in Python, which dominates the time of a large fit)."""
     beta = np.asarray(beta, dtype=float)
     psi = np.asarray(psi, dtype=float)
     p, k = len(beta), len(psi)
@@ -469,33 +475,26 @@ def hessian_fe(lik, beta, psi):
     # Steps: a small fraction of a standard error for beta, of the size of
     # the covariance entry for psi.
     se = np.sqrt(np.abs(np.diag(np.linalg.pinv(xvx))) * qf / lik._m())
-    P = psi_blocks(lik, psi)[0]
-    var = np.abs(np.diag(P))
-    floor = 1e-2 * max(float(np.max(var)) if len(var) else 1.0, 1e-8)
+    P = Psi[0]
+    var = np.abs(np.diag(P))[: lik.k_re]
+    floor = 1e-2 * max(float(np.max(np.abs(psi))) if k else 1.0, 1e-8)
     entry = [np.sqrt(max(var[i], floor) * max(var[j], floor)) for i, j in zip(*lik._tril)]
     entry += [max(abs(v), floor) for v in psi[lik.k_re2:]]
     h = np.concatenate([np.maximum(se, 1e-10) * 1e-2, np.asarray(entry, dtype=float) * 1e-3])
-
-    def f(x):
-        return loglike_fe(lik, x[:p], x[p:])
-
-    f0 = f(x0)
-    fp = np.empty(n)
-    fm = np.empty(n)
+    E = np.diag(h)
+    points = [x0]
     for i in range(n):
-        e = np.zeros(n)
-        e[i] = h[i]
-        fp[i], fm[i] = f(x0 + e), f(x0 - e)
-    for i in range(n):
-        for j in range(i, n):
-            if i < p and j < p:
-                continue
-            if i == j:
-                hess[i, i] = (fp[i] - 2 * f0 + fm[i]) / h[i] ** 2
-                continue
-            ei = np.zeros(n)
-            ej = np.zeros(n)
-            ei[i], ej[j] = h[i], h[j]
-            v = (f(x0 + ei + ej) - f(x0 + ei - ej) - f(x0 - ei + ej) + f(x0 - ei - ej)) / (4 * h[i] * h[j])
-            hess[i, j] = hess[j, i] = v
+        points += [x0 + E[i], x0 - E[i]]
+    pairs = [(i, j) for i in range(n) for j in range(i + 1, n) if j >= p]
+    for i, j in pairs:
+        points += [x0 + E[i] + E[j], x0 + E[i] - E[j], x0 - E[i] + E[j], x0 - E[i] - E[j]]
+    X = np.asarray(points)
+    f = loglike_fe(lik, X[:, :p], X[:, p:])
+    f0 = f[0]
+    for i in range(p, n):
+        hess[i, i] = (f[1 + 2 * i] - 2 * f0 + f[2 + 2 * i]) / h[i] ** 2
+    base = 1 + 2 * n
+    for c, (i, j) in enumerate(pairs):
+        a, b, cc, d = f[base + 4 * c: base + 4 * c + 4]
+        hess[i, j] = hess[j, i] = (a - b - cc + d) / (4 * h[i] * h[j])
     return hess
