@@ -21,6 +21,7 @@ from .inference import (BootstrapLRTResult, LRTResult, ProfileCI, bootstrap_lrt,
 from .diagnostics import eblups, fitted_values, predict, residuals
 from .ess import load_ess
 from . import plots
+from . import reference
 
 __all__ = [
     "load", "dataset_names",
