@@ -66,6 +66,18 @@ put("sleepstudy.rs.reml.ranef_308_intercept", "ranef(fm1)", "conditional mode, s
 put("sleepstudy.rs.reml.ranef_308_days", "ranef(fm1)", "conditional mode, subject 308, Days", re[i308, 2])
 put("sleepstudy.rs.reml.condsd_308_intercept", "ranef(fm1, condVar = TRUE)", "conditional SD, subject 308, intercept", sqrt(pv[1, 1, i308]))
 put("sleepstudy.rs.reml.condsd_308_days", "ranef(fm1, condVar = TRUE)", "conditional SD, subject 308, Days", sqrt(pv[2, 2, i308]))
+for (s in c("309", "310")) {
+  i <- which(rownames(re) == s)
+  put(paste0("sleepstudy.rs.reml.ranef_", s, "_intercept"), "ranef(fm1)", paste("conditional mode, subject", s, ", intercept"), re[i, 1])
+  put(paste0("sleepstudy.rs.reml.ranef_", s, "_days"), "ranef(fm1)", paste("conditional mode, subject", s, ", Days"), re[i, 2])
+}
+for (k in 1:3) {
+  put(paste0("sleepstudy.rs.reml.fitted_row", k), "fitted(fm1)", paste("conditional fitted value, row", k), fitted(fm1)[[k]])
+  put(paste0("sleepstudy.rs.reml.resid_row", k), "residuals(fm1)", paste("conditional residual, row", k), residuals(fm1)[[k]])
+}
+pr <- predict(fm1, data.frame(Days = c(0, 5), Subject = c("308", "999")), allow.new.levels = TRUE)
+put("sleepstudy.rs.reml.predict_308_day0", "predict(fm1, newdata, allow.new.levels = TRUE)", "prediction, subject 308, day 0", pr[[1]])
+put("sleepstudy.rs.reml.predict_new_day5", "predict(fm1, newdata, allow.new.levels = TRUE)", "prediction, a new subject, day 5", pr[[2]])
 co <- summary(lmerTest::lmer(Reaction ~ Days + (Days | Subject), sleepstudy))$coefficients
 put("sleepstudy.rs.reml.satterthwaite_df_days", "lmerTest summary()", "Satterthwaite df, Days", co["Days", "df"])
 put("sleepstudy.rs.reml.satterthwaite_p_days", "lmerTest summary()", "p-value, Days (t, Satterthwaite df)", co["Days", "Pr(>|t|)"])
