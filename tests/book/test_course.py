@@ -330,7 +330,7 @@ def test_course_pack_contents(html):
         names = set(zf.namelist())
         files = {n[len(PACK_FOLDER) + 1:] for n in names}
         for required in ("README.md", "requirements.txt", "pyproject.toml", "helpers/__init__.py",
-                         "data/README.md", "data/hospitals.csv"):
+                         "data/README.md", "data/hospitals.csv", "reference/published.csv"):
             assert required in files, required
         assert not any(f.startswith("_ext/mlmbook") or "__pycache__" in f for f in files)
         # helpers/ ships whole and unmodified: exactly the repository's files, byte for byte

@@ -8,17 +8,18 @@ import pytest
 import statsmodels.formula.api as smf
 
 import helpers
+from helpers.reference import value
 from tests.unit.conftest import quiet_fit
 
-# lme4: m <- lmer(Reaction ~ Days + (Days|Subject), sleepstudy)
-#   ranef(m, condVar = TRUE); fitted(m); residuals(m)
-#   predict(m, data.frame(Days = c(0, 5), Subject = c("308", "999")), allow.new.levels = TRUE)
-LME4_RANEF = {308: (2.25855095, 9.198975766), 309: (-40.39873808, -8.619680615),
-              310: (-38.96040896, -5.448856470)}
-LME4_SE = (12.07085695, 2.304839021)
-LME4_FITTED = (253.6636558, 273.3299175, 292.9961792)
-LME4_RESID = (-4.103655798, -14.625217524, -42.195579249)
-LME4_PREDICT = (253.6636558, 303.7415346)
+# lme4's ranef, conditional SDs, fitted values, residuals and predictions of
+# lmer(Reaction ~ Days + (Days | Subject), sleepstudy): tests/reference/lme4_chapters.csv.
+_REF = "sleepstudy.rs.reml."
+LME4_RANEF = {s: (value(f"{_REF}ranef_{s}_intercept"), value(f"{_REF}ranef_{s}_days"))
+              for s in (308, 309, 310)}
+LME4_SE = (value(f"{_REF}condsd_308_intercept"), value(f"{_REF}condsd_308_days"))
+LME4_FITTED = tuple(value(f"{_REF}fitted_row{k}") for k in (1, 2, 3))
+LME4_RESID = tuple(value(f"{_REF}resid_row{k}") for k in (1, 2, 3))
+LME4_PREDICT = (value(f"{_REF}predict_308_day0"), value(f"{_REF}predict_new_day5"))
 
 
 def test_eblups_match_lme4(sleep_fits):

@@ -1,8 +1,7 @@
 """fit_mixed reaches the published maxima, gets past statsmodels' traps, and shows its audit.
 
-Reference values: ``/work/shared/reference-results.md`` (lme4 1.1-31, agreeing with the
-published tables) and further cross-checks against R's lme4 made for these tests
-(the R code is in each test's docstring).
+Reference values: lme4's, from the reference store (``tests/reference/lme4_chapters.csv``,
+made by ``tests/reference/r/chapters.R``), read through ``helpers.reference``.
 """
 
 from __future__ import annotations
@@ -17,6 +16,7 @@ import statsmodels.formula.api as smf
 
 import helpers
 import helpers.fit as hfit
+from helpers.reference import value
 from helpers._lik import MixedLik, packed_theta
 from tests.unit.conftest import quiet_fit
 
@@ -26,9 +26,9 @@ def tol(ref: str, rel: float) -> float:
     unit of its last printed digit.
 
     One unit, not half: the references are lme4's estimates at its default optimiser
-    tolerance, rounded. For Exam's random slope lme4 gives an intercept of -0.0115052
-    (printed -0.01151) with logLik -4658.43548258, and with tighter tolerances -0.0115048
-    with a *higher* logLik -4658.43548247: the last printed digit is not determined.
+    tolerance, rounded. For Exam's random slope, lme4's intercept at tighter tolerances moves
+    in the fifth significant digit, to a *higher* logLik: the last printed digit is not
+    determined.
     """
     decimals = len(ref.split(".")[1]) if "." in ref else 0
     return max(rel * abs(float(ref)), 10.0 ** -decimals)
@@ -38,23 +38,49 @@ def close(value, ref: str, rel: float) -> bool:
     return abs(float(value) - float(ref)) <= tol(ref, rel)
 
 
+def _ref(id: str, decimals: int) -> str:
+    """lme4's value stored under `id`, printed to `decimals` decimals (as tol() reads it)."""
+    return f"{value(id):.{decimals}f}"
+
+
+def _fit_ref(prefix, fe, cov, decimals):
+    """(fixed effects, (co)variances, residual variance, log-likelihood) of one lme4 fit."""
+    fe_d, var_d, llf_d = decimals
+    return ([_ref(prefix + k, fe_d) for k in fe], [_ref(prefix + k, var_d) for k in cov],
+            _ref(prefix + "var_residual", var_d), _ref(prefix + "loglik", llf_d))
+
+
+_SLEEP = (["fixef_intercept", "fixef_days"],
+          ["var_subject_intercept", "cov_subject_intercept_days", "var_subject_days"])
+_EXAM_RS = (["fixef_intercept", "fixef_standlrt"],
+            ["var_school_intercept", "cov_school_intercept_standlrt", "var_school_standlrt"])
+
+
 # data, formula, groups, re_formula, reml, fixed effects, (co)variances as
 # [var0, cov01, var1] or [var0], residual variance, log-likelihood, SEs of fixed effects
 REFERENCE = [
-    ("sleepstudy", "Reaction ~ Days", "Subject", "~Days", True, ["251.405105", "10.467286"],
-     ["612.100", "9.604", "35.072"], "654.940", "-871.814136", ["6.824597", "1.545790"]),
-    ("sleepstudy", "Reaction ~ Days", "Subject", "~Days", False, ["251.405105", "10.467286"],
-     ["565.477", "11.055", "32.682"], "654.946", "-875.969672", ["6.632123", "1.502230"]),
-    ("dyestuff", "Yield ~ 1", "Batch", None, True, ["1527.5"], ["1764.05"], "2451.25", "-159.827", None),
-    ("dyestuff", "Yield ~ 1", "Batch", None, False, ["1527.5"], ["1388.33"], "2451.25", "-163.664", None),
-    ("exam", "normexam ~ 1", "school", None, False, ["-0.01317"], ["0.16864"], "0.84776", "-5505.3245", None),
-    ("exam", "normexam ~ standLRT", "school", None, False, ["0.00239", "0.56337"], ["0.09213"], "0.56573",
-     "-4678.6216", None),
-    ("exam", "normexam ~ standLRT", "school", "~standLRT", False, ["-0.01151", "0.55673"],
-     ["0.09044", "0.01804", "0.01454"], "0.55366", "-4658.4355", None),
-    ("hsb", "mAch ~ 1", "school", None, True, ["12.63697"], ["8.61402"], "39.14832", "-23558.3967", None),
-    ("dietox", "Weight ~ Time", "Pig", "~Time", True, ["15.73865", "6.93901"],
-     ["19.49294", "0.29392", "0.41606"], "6.03747", "-2217.0475", None),
+    ("sleepstudy", "Reaction ~ Days", "Subject", "~Days", True,
+     *_fit_ref("sleepstudy.rs.reml.", *_SLEEP, (6, 3, 6)),
+     [_ref("sleepstudy.rs.reml.se_intercept", 6), _ref("sleepstudy.rs.reml.se_days", 6)]),
+    ("sleepstudy", "Reaction ~ Days", "Subject", "~Days", False,
+     *_fit_ref("sleepstudy.rs.ml.", *_SLEEP, (6, 3, 6)),
+     [_ref("sleepstudy.rs.ml.se_intercept", 6), _ref("sleepstudy.rs.ml.se_days", 6)]),
+    ("dyestuff", "Yield ~ 1", "Batch", None, True,
+     *_fit_ref("dyestuff.ri.reml.", ["fixef_intercept"], ["var_batch_intercept"], (1, 2, 3)), None),
+    ("dyestuff", "Yield ~ 1", "Batch", None, False,
+     *_fit_ref("dyestuff.ri.ml.", ["fixef_intercept"], ["var_batch_intercept"], (1, 2, 3)), None),
+    ("exam", "normexam ~ 1", "school", None, False,
+     *_fit_ref("exam.empty.ml.", ["fixef_intercept"], ["var_school_intercept"], (5, 5, 4)), None),
+    ("exam", "normexam ~ standLRT", "school", None, False,
+     *_fit_ref("exam.ri.ml.", ["fixef_intercept", "fixef_standlrt"], ["var_school_intercept"], (5, 5, 4)),
+     None),
+    ("exam", "normexam ~ standLRT", "school", "~standLRT", False,
+     *_fit_ref("exam.rs.ml.", *_EXAM_RS, (5, 5, 4)), None),
+    ("hsb", "mAch ~ 1", "school", None, True,
+     *_fit_ref("hsb.anova.reml.", ["fixef_intercept"], ["var_school_intercept"], (5, 5, 4)), None),
+    ("dietox", "Weight ~ Time", "Pig", "~Time", True,
+     *_fit_ref("dietox.rs.reml.", ["fixef_intercept", "fixef_time"],
+               ["var_pig_intercept", "cov_pig_intercept_time", "var_pig_time"], (5, 5, 4)), None),
 ]
 IDS = [f"{r[0]}-{r[1].split('~')[1].strip()}-{'rs' if r[3] else 'ri'}-{'reml' if r[4] else 'ml'}"
        for r in REFERENCE]
@@ -99,11 +125,11 @@ def test_exam_trap_default_stops_short_and_fit_mixed_does_not():
         warnings.simplefilter("ignore")
         default = smf.mixedlm("normexam ~ 1", exam, groups="school").fit(reml=False)
     assert default.converged
-    assert 0.2 < -5505.3245 - default.llf < 0.3
+    assert 0.2 < value("exam.empty.ml.loglik") - default.llf < 0.3
     assert abs(float(default.cov_re.iloc[0, 0]) - 0.194) < 0.01
     res = helpers.fit_mixed("normexam ~ 1", exam, "school", reml=False)
-    assert abs(res.llf - (-5505.3245)) < 1e-3
-    assert abs(float(res.cov_re.iloc[0, 0]) - 0.16864) < 2e-4
+    assert abs(res.llf - value("exam.empty.ml.loglik")) < 1e-3
+    assert abs(float(res.cov_re.iloc[0, 0]) - value("exam.empty.ml.var_school_intercept")) < 2e-4
 
 
 @pytest.mark.slow
@@ -114,10 +140,10 @@ def test_dietox_trap_default_not_converged_and_fit_mixed_is():
         warnings.simplefilter("ignore")
         default = smf.mixedlm("Weight ~ Time", dietox, groups="Pig", re_formula="~Time").fit()
     assert not default.converged
-    assert -2217.0475 - default.llf > 1.0
+    assert value("dietox.rs.reml.loglik") - default.llf > 1.0
     res = helpers.fit_mixed("Weight ~ Time", dietox, "Pig", re_formula="~Time")
     assert res.converged
-    assert abs(res.llf - (-2217.0475)) < 1e-3
+    assert abs(res.llf - value("dietox.rs.reml.loglik")) < 1e-3
 
 
 def _r(package, item):
@@ -130,23 +156,42 @@ def _r(package, item):
 #   lmer(score ~ Machine + (1|Worker) + (1|Worker:Machine), nlme::Machines)
 #   lmer(weight ~ Time * Diet + (Time|Rat), nlme::BodyWeight)  # lme4 warns: max|grad| 0.017
 #   lmer(cog ~ age + trt + (age|id), mlmRev::Early, REML=FALSE)  # singular (boundary) fit
-# giving the log-likelihoods and variances below (variances in lme4's VarCorr order).
+# giving the log-likelihoods and variances below (variances in lme4's VarCorr order), all read
+# from the reference store.
+def _v(*ids):
+    return [value(i) for i in ids]
+
+
 LME4 = [
     ("orthodont-reml", ("nlme", "Orthodont"), "distance ~ age + Sex", "Subject", "~age", None, True,
-     -217.616929, [7.823030, 0.051270, -0.485020], 1.716209),
+     value("orthodont.rs.reml.loglik"), _v("orthodont.rs.reml.var_subject_intercept",
+                                           "orthodont.rs.reml.var_subject_age",
+                                           "orthodont.rs.reml.cov_subject_intercept_age"),
+     value("orthodont.rs.reml.var_residual")),
     ("orthodont-ml", ("nlme", "Orthodont"), "distance ~ age + Sex", "Subject", "~age", None, False,
-     -216.417581, [6.997959, 0.046221, -0.432413], 1.716060),
+     value("orthodont.rs.ml.loglik"), _v("orthodont.rs.ml.var_subject_intercept",
+                                         "orthodont.rs.ml.var_subject_age",
+                                         "orthodont.rs.ml.cov_subject_intercept_age"),
+     value("orthodont.rs.ml.var_residual")),
     ("pastes-nested-vc", ("lme4", "Pastes"), "strength ~ 1", "batch", "1", {"cask": "0 + C(cask)"}, True,
-     -123.495373, [1.657308, 8.433668], 0.678000),
+     value("pastes.nested.reml.loglik"), _v("pastes.nested.reml.var_batch_intercept",
+                                            "pastes.nested.reml.var_cask_batch_intercept"),
+     value("pastes.nested.reml.var_residual")),
     ("machines-vc", ("nlme", "Machines"), "score ~ Machine", "Worker", "1", {"wm": "0 + C(Machine)"}, True,
-     -107.843784, [22.858444, 13.909457], 0.924630),
+     value("machines.nested.reml.loglik"), _v("machines.nested.reml.var_worker_intercept",
+                                              "machines.nested.reml.var_worker_machine_intercept"),
+     value("machines.nested.reml.var_residual")),
     ("oxboys-ml", ("mlmRev", "Oxboys"), "height ~ age", "Subject", "~age", None, False,
-     -362.983845, [62.796832, 2.711986, 8.376276], 0.435446),
+     value("oxboys.rs.ml.loglik"), _v("oxboys.rs.ml.var_subject_intercept", "oxboys.rs.ml.var_subject_age",
+                                      "oxboys.rs.ml.cov_subject_intercept_age"),
+     value("oxboys.rs.ml.var_residual")),
     ("gcsemv-missing-ml", ("mlmRev", "Gcsemv"), "written ~ gender", "school", None, None, False,
-     -6601.395269, [47.205131], 124.862944),
-    ("rail-reml", ("nlme", "Rail"), "travel ~ 1", "Rail", None, None, True, -61.088500, [615.311118], 16.166667),
+     value("gcsemv.ri.ml.loglik"), _v("gcsemv.ri.ml.var_school_intercept"), value("gcsemv.ri.ml.var_residual")),
+    ("rail-reml", ("nlme", "Rail"), "travel ~ 1", "Rail", None, None, True,
+     value("rail.ri.reml.loglik"), _v("rail.ri.reml.var_rail_intercept"), value("rail.ri.reml.var_residual")),
     ("cake-reml", ("lme4", "cake"), "angle ~ recipe + temp", "rr", None, None, True,
-     -846.922156, [41.797617], 20.707418),
+     value("cake.ri.reml.loglik"), _v("cake.ri.reml.var_recipe_replicate_intercept"),
+     value("cake.ri.reml.var_residual")),
 ]
 
 
@@ -174,28 +219,27 @@ def test_agrees_with_lme4(case):
 
 def test_bodyweight_beats_default_and_lme4():
     """A hard random-slope fit: statsmodels' default ends 26 units low, lme4 warns (max|grad|
-    0.017) at -575.859978; fit_mixed reaches at least that."""
+    0.017) at its logLik; fit_mixed reaches at least that."""
     data = _r("nlme", "BodyWeight")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         default = smf.mixedlm("weight ~ Time * C(Diet)", data, groups="Rat", re_formula="~Time").fit()
-    assert default.llf < -575.86 - 10
+    assert default.llf < value("bodyweight.rs.reml.loglik") - 10
     res = helpers.fit_mixed("weight ~ Time * C(Diet)", data, "Rat", re_formula="~Time")
-    assert res.llf >= -575.859978 - 1e-6
+    assert res.llf >= value("bodyweight.rs.reml.loglik") - 1e-6
     assert res.fit_audit["converged"].sum() >= 2
 
 
 @pytest.mark.slow
 def test_boundary_fit_reaches_lme4_and_warns():
-    """mlmRev Early, (age | id) by ML: lme4 reports a singular fit (correlation -1), logLik
-    -1187.149036."""
+    """mlmRev Early, (age | id) by ML: lme4 reports a singular fit (correlation -1)."""
     data = _r("mlmRev", "Early")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         res = helpers.fit_mixed("cog ~ age + trt", data, "id", re_formula="~age", reml=False)
     assert [w.category for w in caught] == [helpers.BoundaryWarning]
     assert "correlation" in str(caught[0].message)
-    assert res.llf >= -1187.149036 - 1e-5
+    assert res.llf >= value("early.rs.ml.loglik") - 1e-5
     D = np.asarray(res.cov_re)
     assert D[0, 1] / np.sqrt(D[0, 0] * D[1, 1]) < -0.999
     # On the boundary more searches run: lme4's algorithm, BFGS from a second start and
@@ -223,7 +267,7 @@ def test_methods_argument_adds_statsmodels_runs(sleep_data):
     res = helpers.fit_mixed("Reaction ~ Days", sleep_data, "Subject", methods=("lbfgs", "powell"))
     audit = res.fit_audit
     assert {"lbfgs", "powell"} <= set(audit.loc[audit["start"] == "default", "method"])
-    assert abs(res.llf - (-893.232543)) < 1e-5
+    assert abs(res.llf - value("sleepstudy.ri.reml.loglik")) < 1e-5
 
 
 def test_fit_spec_and_summary(sleep_fits):
@@ -235,14 +279,14 @@ def test_fit_spec_and_summary(sleep_fits):
 
 
 def test_boundary_schools_gender_slope():
-    """The specify chapter's random gender slope: a correlation of -1, lme4 logLik -2224.848."""
+    """The specify chapter's random gender slope: a correlation of -1, lme4's logLik."""
     schools = helpers.load("schools")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         res = helpers.fit_mixed("ExamScore ~ SchoolQuality + StudentGender + StudentAge", schools,
                                 "SchoolID", re_formula="~StudentGender")
     assert [w.category for w in caught] == [helpers.BoundaryWarning]
-    assert abs(res.llf - (-2224.848)) < 1e-3
+    assert abs(res.llf - value("schools.gender_rs.reml.loglik")) < 1e-3
 
 
 def test_survives_optimizer_crash(sleep_data, monkeypatch):
@@ -260,7 +304,7 @@ def test_survives_optimizer_crash(sleep_data, monkeypatch):
     res = quiet_fit("Reaction ~ Days", sleep_data, "Subject", re_formula="~Days")
     audit = res.fit_audit
     assert audit["note"].str.contains("planted failure").any()
-    assert abs(res.llf - (-871.814136)) < 1e-5
+    assert abs(res.llf - value("sleepstudy.rs.reml.loglik")) < 1e-5
 
 
 def test_warns_when_nothing_converged(sleep_data, monkeypatch):
@@ -336,21 +380,21 @@ def test_chapter_one_models_still_fit():
 
 
 def test_crossed_random_effects_single_group_reaches_lme4():
-    """lme4 1.1-31: lmer(diameter ~ 1 + (1 | plate) + (1 | sample), Penicillin) gives variances
-    plate 0.7169051, sample 3.7311318, sigma 0.5499227, intercept 22.972222 (SE 0.8085954),
-    REML logLik -165.43029. The single group holding every row used to be refused."""
+    """lme4: lmer(diameter ~ 1 + (1 | plate) + (1 | sample), Penicillin) (values in the store).
+    The single group holding every row used to be refused."""
     pen = helpers.load("penicillin").assign(one=1)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no warning: a clean interior fit
         res = helpers.fit_mixed("diameter ~ 1", pen, groups="one", re_formula="0",
                                 vc_formula={"plate": "0 + C(plate)", "sample": "0 + C(sample)"})
     vc = helpers.varcomp(res)["estimate"]
-    assert vc["plate"] == pytest.approx(0.7169051, rel=2e-4)
-    assert vc["sample"] == pytest.approx(3.7311318, rel=2e-4)
-    assert res.scale == pytest.approx(0.5499227 ** 2, rel=1e-4)
-    assert res.fe_params["Intercept"] == pytest.approx(22.972222, rel=1e-7)
-    assert helpers.fixed_effects(res).loc["Intercept", "se"] == pytest.approx(0.8085954, rel=1e-4)
-    assert res.llf == pytest.approx(-165.43029, abs=1e-5)
+    ref = "penicillin.crossed.reml."
+    assert vc["plate"] == pytest.approx(value(ref + "var_plate_intercept"), rel=2e-4)
+    assert vc["sample"] == pytest.approx(value(ref + "var_sample_intercept"), rel=2e-4)
+    assert res.scale == pytest.approx(value(ref + "sigma") ** 2, rel=1e-4)
+    assert res.fe_params["Intercept"] == pytest.approx(value(ref + "fixef_intercept"), rel=1e-7)
+    assert helpers.fixed_effects(res).loc["Intercept", "se"] == pytest.approx(value(ref + "se_intercept"), rel=1e-4)
+    assert res.llf == pytest.approx(value(ref + "loglik"), abs=1e-5)
 
 
 
