@@ -21,6 +21,9 @@ from .inference import (BootstrapLRTResult, LRTResult, ProfileCI, bootstrap_lrt,
 from .diagnostics import eblups, fitted_values, predict, residuals
 from .ess import load_ess
 from . import plots
+from .glmm import (GLMMResult, GLMMWarning, VarianceTestResult, binned_residuals,
+                   bootstrap_variance_test, fit_glmm, latent_icc, median_odds_ratio,
+                   plot_binned_residuals, plot_simulated_residuals, simulated_residuals)
 
 __all__ = [
     "load", "dataset_names",
@@ -29,4 +32,7 @@ __all__ = [
     "bootstrap_lrt", "BootstrapLRTResult", "varcomp", "fixed_effects", "variance_reduction",
     "profile_ci", "profile_loglike", "ProfileCI",
     "eblups", "fitted_values", "residuals", "predict", "plots", "load_ess",
+    "fit_glmm", "GLMMResult", "GLMMWarning", "latent_icc", "median_odds_ratio",
+    "binned_residuals", "simulated_residuals", "bootstrap_variance_test", "VarianceTestResult",
+    "plot_binned_residuals", "plot_simulated_residuals",
 ]

@@ -22,6 +22,8 @@ REAL_DATA = {
     "dietox": ("geepack", "dietox", "weights of 72 pigs over 12 weeks (Lauridsen et al. 1999)"),
     "penicillin": ("lme4", "Penicillin", "diameters of inhibition zones, 24 plates crossed with 6 samples (Davies & Goldsmith 1972)"),
     "pastes": ("lme4", "Pastes", "strength of a paste, 3 casks nested in each of 10 batches (Davies & Goldsmith 1972)"),
+    "contraception": ("mlmRev", "Contraception", "contraceptive use of 1934 women in 60 districts (1988 Bangladesh Fertility Survey)"),
+    "cbpp": ("lme4", "cbpp", "new cases of contagious bovine pleuropneumonia in 15 herds over 4 periods (Lesnoff et al. 2004)"),
 }
 
 
