@@ -54,5 +54,8 @@ cbpp_l <- glmer(cbind(incidence, size - incidence) ~ period + (1 | herd), cbpp, 
 record(cbpp_l, "cbpp.ri.laplace", "cbpp, random intercept, Laplace:")
 cbpp_q <- glmer(cbind(incidence, size - incidence) ~ period + (1 | herd), cbpp, binomial, nAGQ = 20)
 record(cbpp_q, "cbpp.ri.agq20", "cbpp, random intercept, nAGQ = 20:")
+cbpp_glm <- glm(cbind(incidence, size - incidence) ~ period, binomial, cbpp)
+add("cbpp.glm.loglik", "logLik()", "cbpp, no random effect (glm): log-likelihood",
+    as.numeric(logLik(cbpp_glm)))
 out <- do.call(rbind, rows)
 write.csv(out, stdout(), row.names = FALSE, quote = c(1, 2, 3, 4, 7))
