@@ -28,6 +28,9 @@ from . import plots
 from .influence import cooks_distance, hat_values, influence, influence_plot
 from .smalldf import SmallSampleTest, kenward_roger, satterthwaite, small_sample_tests
 from . import reference
+from .glmm import (GLMMResult, GLMMWarning, VarianceTestResult, binned_residuals,
+                   bootstrap_variance_test, fit_glmm, latent_icc, median_odds_ratio,
+                   plot_binned_residuals, plot_simulated_residuals, simulated_residuals)
 
 __all__ = [
     "load", "dataset_names",
@@ -38,4 +41,7 @@ __all__ = [
     "eblups", "fitted_values", "residuals", "predict", "plots", "load_ess",
     "hat_values", "cooks_distance", "influence", "influence_plot",
     "satterthwaite", "kenward_roger", "small_sample_tests", "SmallSampleTest",
+    "fit_glmm", "GLMMResult", "GLMMWarning", "latent_icc", "median_odds_ratio",
+    "binned_residuals", "simulated_residuals", "bootstrap_variance_test", "VarianceTestResult",
+    "plot_binned_residuals", "plot_simulated_residuals",
 ]

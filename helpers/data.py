@@ -24,6 +24,8 @@ REAL_DATA = {
     "pastes": ("lme4", "Pastes", "strength of a paste, 3 casks nested in each of 10 batches (Davies & Goldsmith 1972)"),
     "scotssec": ("mlmRev", "ScotsSec", "Scottish secondary school attainment, 3435 pupils from 148 primary schools"),
     "egsingle": ("mlmRev", "egsingle", "US elementary-school mathematics scores, 7230 tests of 1721 children in 60 schools"),
+    "contraception": ("mlmRev", "Contraception", "contraceptive use of 1934 women in 60 districts (1988 Bangladesh Fertility Survey)"),
+    "cbpp": ("lme4", "cbpp", "new cases of contagious bovine pleuropneumonia in 15 herds over 4 periods (Lesnoff et al. 2004)"),
 }
 
 
