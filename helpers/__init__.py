@@ -31,6 +31,7 @@ from . import reference
 from .glmm import (GLMMResult, GLMMWarning, VarianceTestResult, binned_residuals,
                    bootstrap_variance_test, fit_glmm, latent_icc, median_odds_ratio,
                    plot_binned_residuals, plot_simulated_residuals, simulated_residuals)
+from .levels import variance_shares
 
 __all__ = [
     "load", "dataset_names",
@@ -44,4 +45,5 @@ __all__ = [
     "fit_glmm", "GLMMResult", "GLMMWarning", "latent_icc", "median_odds_ratio",
     "binned_residuals", "simulated_residuals", "bootstrap_variance_test", "VarianceTestResult",
     "plot_binned_residuals", "plot_simulated_residuals",
+    "variance_shares",
 ]

