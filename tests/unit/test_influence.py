@@ -163,3 +163,18 @@ def test_bad_input(sleep_data, sleep_fits):
         influence(sleep_fits["rs_reml"], rows=[999])
     with pytest.raises(ValueError, match="not rows the model used"):
         influence(sleep_fits["rs_reml"], level="observation", rows=[1000])
+
+
+@pytest.mark.parametrize("case", ["pub", "clean"])
+def test_ess_profile_intervals_match_lme4(case):
+    """The ESS chapter's profile intervals: lme4's confint(profile()) profiles the ML deviance."""
+    ess = helpers.load("ess")
+    if case == "pub":
+        data = ess[~ess["pplhlp"].isin([77, 88, 99])]
+    else:
+        data = ess[ess["pplhlp"].le(10) & ess["trstplc"].le(10)]
+    fit = quiet_fit("pplhlp ~ trstplc", data, "intnum", re_formula="~trstplc", reml=False)
+    for term, key in (("Intercept", "var_intercept"), ("trstplc", "var_slope")):
+        lo, hi = helpers.profile_ci(fit, term)
+        assert lo == pytest.approx(ref(f"ess.{case}.rs.ml.profile.{key}.lower"), rel=2e-3)
+        assert hi == pytest.approx(ref(f"ess.{case}.rs.ml.profile.{key}.upper"), rel=2e-3)
