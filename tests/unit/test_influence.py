@@ -96,7 +96,8 @@ def test_group_deletion_is_an_exact_refit(sleep_data, sleep_fits, sleep_influenc
     full = sleep_fits["rs_reml"]
     change = without.fe_params - full.fe_params
     se = np.sqrt(np.diag(without.cov_params().loc[change.index, change.index]))
-    assert sleep_influence.loc[308, "dfbetas:Days"] == pytest.approx((change / se)["Days"], rel=1e-4)
+    assert sleep_influence.loc[308, "dfbetas:Days"] == pytest.approx((change / se)["Days"],
+                                                                     rel=1e-4)
     vc_full, vc_without = helpers.varcomp(full)["estimate"], helpers.varcomp(without)["estimate"]
     assert sleep_influence.loc[308, "change:Cov(Intercept, Days)"] == pytest.approx(
         vc_without["Cov(Intercept, Days)"] - vc_full["Cov(Intercept, Days)"], rel=1e-3)
@@ -108,7 +109,8 @@ def test_observation_deletion_is_an_exact_refit(sleep_data, sleep_fits):
     assert list(infl.index) == rows and (infl["n_deleted"] == 1).all()
     without = quiet_fit("Reaction ~ Days", sleep_data.drop(index=59), "Subject", re_formula="~Days")
     full = sleep_fits["rs_reml"]
-    resid = helpers.varcomp(without)["estimate"]["Residual"] - helpers.varcomp(full)["estimate"]["Residual"]
+    resid = (helpers.varcomp(without)["estimate"]["Residual"]
+             - helpers.varcomp(full)["estimate"]["Residual"])
     assert infl.loc[59, "change:Residual"] == pytest.approx(resid, rel=1e-4)
 
 
