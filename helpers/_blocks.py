@@ -144,14 +144,18 @@ class Blocks:
                                 options={"ftol": 1e-13, "gtol": 1e-8, "maxiter": 500})
         out = self.solve(res.x, C, n)
         out["theta"] = res.x
-        # L-BFGS-B may stop "abnormally" in the line search at the optimum itself: judge
-        # convergence by the (projected) gradient of the criterion instead.
-        h = 1e-6 * np.maximum(np.abs(res.x), 1e-2)
-        grad = np.array([(self.solve(res.x + e, C, n)["dev"] - self.solve(res.x - e, C, n)["dev"])
-                         / (2 * hi) for hi, e in zip(h, np.diag(h))])
-        at_bound = np.array([lo is not None and x <= lo + 1e-8 and g > 0
-                             for (lo, _), x, g in zip(self.bounds(), res.x, grad)])
-        out["converged"] = bool(res.success or np.all(np.abs(grad[~at_bound]) < 1e-3))
+        # L-BFGS-B may stop "abnormally" in its line search at the optimum itself (finite-
+        # difference noise): then polish with Nelder-Mead and accept if it gains nothing.
+        converged = bool(res.success)
+        if not converged:
+            polish = optimize.minimize(lambda t: self.solve(t, C, n)["dev"], res.x,
+                                       method="Nelder-Mead",
+                                       options={"xatol": 1e-9, "fatol": 1e-11, "maxiter": 400})
+            converged = bool(polish.success) or res.fun - polish.fun < 1e-6
+            if polish.fun < res.fun:
+                out = self.solve(polish.x, C, n)
+                out["theta"] = polish.x
+        out["converged"] = converged
         return out
 
     def covariances(self, sol):

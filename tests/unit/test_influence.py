@@ -96,7 +96,8 @@ def test_group_deletion_is_an_exact_refit(sleep_data, sleep_fits, sleep_influenc
     full = sleep_fits["rs_reml"]
     change = without.fe_params - full.fe_params
     se = np.sqrt(np.diag(without.cov_params().loc[change.index, change.index]))
-    assert sleep_influence.loc[308, "dfbetas:Days"] == pytest.approx((change / se)["Days"], rel=1e-4)
+    assert sleep_influence.loc[308, "dfbetas:Days"] == pytest.approx((change / se)["Days"],
+                                                                     rel=1e-4)
     vc_full, vc_without = helpers.varcomp(full)["estimate"], helpers.varcomp(without)["estimate"]
     assert sleep_influence.loc[308, "change:Cov(Intercept, Days)"] == pytest.approx(
         vc_without["Cov(Intercept, Days)"] - vc_full["Cov(Intercept, Days)"], rel=1e-3)
@@ -108,7 +109,8 @@ def test_observation_deletion_is_an_exact_refit(sleep_data, sleep_fits):
     assert list(infl.index) == rows and (infl["n_deleted"] == 1).all()
     without = quiet_fit("Reaction ~ Days", sleep_data.drop(index=59), "Subject", re_formula="~Days")
     full = sleep_fits["rs_reml"]
-    resid = helpers.varcomp(without)["estimate"]["Residual"] - helpers.varcomp(full)["estimate"]["Residual"]
+    resid = (helpers.varcomp(without)["estimate"]["Residual"]
+             - helpers.varcomp(full)["estimate"]["Residual"])
     assert infl.loc[59, "change:Residual"] == pytest.approx(resid, rel=1e-4)
 
 
@@ -163,3 +165,18 @@ def test_bad_input(sleep_data, sleep_fits):
         influence(sleep_fits["rs_reml"], rows=[999])
     with pytest.raises(ValueError, match="not rows the model used"):
         influence(sleep_fits["rs_reml"], level="observation", rows=[1000])
+
+
+@pytest.mark.parametrize("case", ["pub", "clean"])
+def test_ess_profile_intervals_match_lme4(case):
+    """The ESS chapter's profile intervals: lme4's confint(profile()) profiles the ML deviance."""
+    ess = helpers.load("ess")
+    if case == "pub":
+        data = ess[~ess["pplhlp"].isin([77, 88, 99])]
+    else:
+        data = ess[ess["pplhlp"].le(10) & ess["trstplc"].le(10)]
+    fit = quiet_fit("pplhlp ~ trstplc", data, "intnum", re_formula="~trstplc", reml=False)
+    for term, key in (("Intercept", "var_intercept"), ("trstplc", "var_slope")):
+        lo, hi = helpers.profile_ci(fit, term)
+        assert lo == pytest.approx(ref(f"ess.{case}.rs.ml.profile.{key}.lower"), rel=2e-3)
+        assert hi == pytest.approx(ref(f"ess.{case}.rs.ml.profile.{key}.upper"), rel=2e-3)

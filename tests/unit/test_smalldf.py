@@ -1,4 +1,7 @@
-"""Satterthwaite and Kenward-Roger tests against lmerTest and pbkrtest (tests/reference/r/depth.R)."""
+"""Satterthwaite and Kenward-Roger tests against lmerTest and pbkrtest.
+
+Reference values: tests/reference/r/depth.R.
+"""
 
 from __future__ import annotations
 

@@ -108,6 +108,27 @@ dfe <- dfbetas(infe)
 add("ess.pub.rs.reml.infl.7519.dfbetas_trstplc", "dfbetas(influence(groups = 'intnum'))",
     "DFBETAS of trstplc without interviewer 7519", dfe["7519", "trstplc"])
 
+# Profile intervals of the interviewer variances, before and after recoding. lme4's profile()
+# of a REML fit profiles the ML deviance (the values equal helpers.profile_ci of an ML fit).
+# Reported as variances: lme4's sd bounds squared.
+cln <- ess
+items <- c("pplhlp", "trstplc")
+for (v in items) cln[[v]][cln[[v]] %in% c(77, 88, 99)] <- NA
+cln <- cln[complete.cases(cln[, items]), ]
+fc <- lme4::lmer(pplhlp ~ trstplc + (trstplc | intnum), cln, REML = TRUE)
+for (case in list(list("pub", fp), list("clean", fc))) {
+  ci <- confint(profile(case[[2]], which = "theta_", signames = FALSE), level = 0.95)
+  rn <- rownames(ci)
+  i0 <- grep("^sd_\\(Intercept\\)", rn); i1 <- grep("^sd_trstplc", rn)
+  for (b in 1:2) {
+    bound <- c("lower", "upper")[b]
+    add(sprintf("ess.%s.rs.ml.profile.var_intercept.%s", case[[1]], bound), "confint(profile())",
+        sprintf("95%% profile (ML deviance) bound (%s) of the intercept variance, %s", bound, case[[1]]), ci[i0, b]^2)
+    add(sprintf("ess.%s.rs.ml.profile.var_slope.%s", case[[1]], bound), "confint(profile())",
+        sprintf("95%% profile (ML deviance) bound (%s) of the slope variance, %s", bound, case[[1]]), ci[i1, b]^2)
+  }
+}
+
 res <- do.call(rbind, out)
 write.csv(res, "tests/reference/lme4_depth.csv", row.names = FALSE, quote = TRUE)
 cat(nrow(res), "values written to tests/reference/lme4_depth.csv\n")
