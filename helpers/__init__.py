@@ -8,6 +8,7 @@ Organised by task:
 - :mod:`helpers.inference` -- :func:`lrt`, :func:`icc` and other tests and summaries;
 - :mod:`helpers.diagnostics` -- :func:`eblups`, residuals and predictions;
 - :mod:`helpers.plots` -- figures; each takes an optional ``ax`` and returns it.
+- :mod:`helpers.display` -- tidy p-values and tables, the book's figure style.
 
 Importing the package changes no global state (no matplotlib style).
 """
@@ -21,6 +22,7 @@ from .inference import (BootstrapLRTResult, LRTResult, ProfileCI, bootstrap_lrt,
 from .diagnostics import eblups, fitted_values, predict, residuals
 from .ess import load_ess
 from . import plots
+from . import display
 
 __all__ = [
     "load", "dataset_names",
@@ -29,4 +31,5 @@ __all__ = [
     "bootstrap_lrt", "BootstrapLRTResult", "varcomp", "fixed_effects", "variance_reduction",
     "profile_ci", "profile_loglike", "ProfileCI",
     "eblups", "fitted_values", "residuals", "predict", "plots", "load_ess",
+    "display",
 ]

@@ -5,7 +5,8 @@
 
 - :mod:`mlmbook.site`: offline MathJax, no duplicate scripts, favicon, the book's CSS;
 - :mod:`mlmbook.notebooks`: student and instructor notebooks, the course pack, the
-  instructor guide's directives.
+  instructor guide's directives;
+- :mod:`mlmbook.public`: the solutions switch (a public site without solutions).
 
 Nothing here is imported by a chapter or by ``helpers``.
 """
@@ -17,5 +18,6 @@ from typing import Any
 
 def setup(app) -> dict[str, Any]:
     app.setup_extension("mlmbook.site")
+    app.setup_extension("mlmbook.public")
     app.setup_extension("mlmbook.notebooks")
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
