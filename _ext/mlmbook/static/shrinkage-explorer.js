@@ -32,6 +32,8 @@
     var inputs = {}, outputs = {};
     spec.forEach(function (s) {
       var step = s.step || Number((s.max / 500).toPrecision(1));
+      // The starting value must lie on the slider's grid (min + k * step), or the browser moves it.
+      s.min = start[s.key] - step * Math.floor((start[s.key] - s.min) / step);
       var row = el("div", {class: "shrinkage-row"}, controls);
       var label = el("label", {for: id + "-" + s.key}, row);
       label.textContent = s.label;
