@@ -4,7 +4,7 @@
 // offline. The starting values come from the page (data-* attributes written by a code cell).
 (function () {
   var SVG = "http://www.w3.org/2000/svg";
-  var W = 600, H = 150, PAD = 40;
+  var W = 360, H = 140, PAD = 24;
 
   function el(tag, attrs, parent, ns) {
     var node = ns ? document.createElementNS(SVG, tag) : document.createElement(tag);
@@ -53,17 +53,21 @@
     var span = (hi - lo) || 1;
     lo -= 0.15 * span; hi += 0.15 * span;
     var x = function (v) { return PAD + (W - 2 * PAD) * (v - lo) / (hi - lo); };
-    var axisY = 80;
+    var axisY = 62;
     el("line", {x1: PAD, x2: W - PAD, y1: axisY, y2: axisY, class: "shrinkage-axis"}, svg, true);
+    // Labels near an end of the line are anchored inwards, so they stay inside the picture.
+    function anchor(px) { return px < W / 3 ? "start" : px > 2 * W / 3 ? "end" : "middle"; }
     function marker(value, cls, text, dy) {
       var g = el("g", {class: cls}, svg, true);
       el("line", {x1: x(value), x2: x(value), y1: axisY - 12, y2: axisY + 12}, g, true);
-      var t = el("text", {x: x(value), y: axisY + dy, "text-anchor": "middle"}, g, true);
+      var px = x(value);
+      var t = el("text", {x: px + (anchor(px) === "start" ? -6 : anchor(px) === "end" ? 6 : 0),
+                          y: axisY + dy, "text-anchor": anchor(px)}, g, true);
       t.textContent = text;
       return g;
     }
-    marker(overall, "shrinkage-overall", "overall mean " + fmt(overall, 2), 32);
-    marker(cluster, "shrinkage-cluster", "cluster mean " + fmt(cluster, 2), 56);
+    marker(overall, "shrinkage-overall", "overall mean " + fmt(overall, 2), 34);
+    marker(cluster, "shrinkage-cluster", "cluster mean " + fmt(cluster, 2), 60);
     var dot = el("circle", {cy: axisY, r: 9, class: "shrinkage-eblup"}, svg, true);
     var dotLabel = el("text", {y: axisY - 22, "text-anchor": "middle", class: "shrinkage-eblup-label"}, svg, true);
 
@@ -74,6 +78,7 @@
       var eblup = overall + lambda * (cluster - overall);
       dot.setAttribute("cx", x(eblup));
       dotLabel.setAttribute("x", x(eblup));
+      dotLabel.setAttribute("text-anchor", anchor(x(eblup)));
       dotLabel.textContent = "EBLUP " + fmt(eblup, 3);
       formula.textContent = "\u03bb = \u03c4\u00b2 / (\u03c4\u00b2 + \u03c3\u00b2/n\u2c7c) = " +
         fmt(tau2, 3) + " / (" + fmt(tau2, 3) + " + " + fmt(sigma2, 3) + "/" + n + ") = " +
