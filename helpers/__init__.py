@@ -12,6 +12,7 @@ Organised by task:
 - :mod:`helpers.plots` -- figures; each takes an optional ``ax`` and returns it.
 - :mod:`helpers.influence` -- leverage (:func:`hat_values`) and deletion diagnostics (:func:`influence`);
 - :mod:`helpers.smalldf` -- small-sample tests of fixed effects (Satterthwaite, Kenward-Roger).
+- :mod:`helpers.display` -- tidy p-values and tables, the book's figure style.
 
 Importing the package changes no global state (no matplotlib style).
 """
@@ -32,6 +33,7 @@ from .glmm import (GLMMResult, GLMMWarning, VarianceTestResult, binned_residuals
                    bootstrap_variance_test, fit_glmm, latent_icc, median_odds_ratio,
                    plot_binned_residuals, plot_simulated_residuals, simulated_residuals)
 from .levels import variance_shares
+from . import display
 
 __all__ = [
     "load", "dataset_names",
@@ -46,4 +48,5 @@ __all__ = [
     "binned_residuals", "simulated_residuals", "bootstrap_variance_test", "VarianceTestResult",
     "plot_binned_residuals", "plot_simulated_residuals",
     "variance_shares",
+    "display",
 ]

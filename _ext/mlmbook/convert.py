@@ -256,6 +256,7 @@ class _Converter:
         self.in_solution = False
         self.solution_label = ""
         self.solution_has_code = False
+        self.solution_has_prose = False
         self.title_done = False
         self.number_exercises()
 
@@ -408,6 +409,8 @@ class _Converter:
         if kind in ("fence", "colon_fence") and token.info.strip().startswith("{"):
             self.directive(parse_directive(token.info, token.content), raw)
             return
+        if self.in_solution and kind == "paragraph_open":
+            self.solution_has_prose = True  # a written answer: the student gets a markdown cell
         if self.in_solution and self.student:
             return
         if kind in ("myst_target", "myst_line_comment", "front_matter"):
@@ -486,6 +489,7 @@ class _Converter:
             if self.in_solution:
                 self.warn("nested {solution-start}")
             self.in_solution, self.solution_label, self.solution_has_code = True, d.argument, False
+            self.solution_has_prose = False
             if not self.student:
                 self.md_parts.append(self.solution_title(d.argument))
             return
@@ -494,7 +498,8 @@ class _Converter:
                 self.warn("a {solution-end} without {solution-start}")
             self.in_solution = False
             if self.student:
-                self.answer_placeholder(self.solution_label, self.solution_has_code)
+                self.answer_placeholder(self.solution_label, self.solution_has_code,
+                                        prose=self.solution_has_prose)
             return
         if self.in_solution and self.student:
             return
@@ -530,12 +535,14 @@ class _Converter:
             target = "Exercise"
         return f"**Solution to {target}**"
 
-    def answer_placeholder(self, label: str, code: bool) -> None:
+    def answer_placeholder(self, label: str, code: bool, prose: bool = True) -> None:
+        """An empty answer cell: code where the solution has code, markdown for a written
+        answer (both when the solution has both)."""
         target = self.exercises.get(label.strip(), "the exercise")
         short = target.split(" (")[0]
         if code:
             self.add_code(f"# {short}: your code here\n")
-        else:
+        if not code or prose:
             self.flush_markdown()  # the answer cell is a cell of its own
             self.md_parts.append(f"*Your answer to {short} (double-click to edit):*")
             self.flush_markdown()

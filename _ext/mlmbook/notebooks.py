@@ -52,6 +52,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from . import chapters as chapters_mod
 from .convert import VARIANTS, Context, convert
+from .public import solutions_shown
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +69,11 @@ def _book_title(app: Sphinx) -> str:
     if not title or title.endswith(" documentation"):
         title = app.config.project or ""
     return "" if title == "Project name not set" else title
+
+
+def variants(app: Sphinx) -> tuple[str, ...]:
+    """The notebook sets this build writes: no instructor notebooks in a public build."""
+    return VARIANTS if solutions_shown(app) else ("student",)
 
 
 def _warn(message: str) -> None:
@@ -348,7 +354,7 @@ def write_notebooks(app: Sphinx, exception: Exception | None) -> None:
     for docname in docs:
         nb, glue = _executed(app, docname)
         context = _context(app, docname, glue, shared)
-        for variant in VARIANTS:
+        for variant in variants(app):
             clean = convert(nb, context, variant)
             nbformat.validate(clean)
             target = out / variant / chapters_mod.notebook_filename(docname)
@@ -368,7 +374,7 @@ def write_notebooks(app: Sphinx, exception: Exception | None) -> None:
                       [app.env.titles[d].astext() for d in docs], _book_title(app),
                       warn=_warn)
     digest_path.write_text(digest + "\n", encoding="utf-8")
-    logger.info(f"[course] {len(docs)} chapters -> {out} (student, instructor) and "
+    logger.info(f"[course] {len(docs)} chapters -> {out} ({', '.join(variants(app))}) and "
                 f"{PACK_FILE} in {time.perf_counter() - start:.1f} s")
 
 
@@ -390,12 +396,14 @@ def add_page_links(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     if GUIDE_DOC in app.env.found_docs and docname != GUIDE_DOC:
         guide = (f' See the <a href="{app.builder.get_relative_uri(docname, GUIDE_DOC)}">'
                  "instructor guide</a> for how they are made.")
+    instructor_link = (
+        f'<a class="course-instructor-notebook" href="{instructor}" download="{stem}-instructor.ipynb">'
+        "instructor notebook</a> (with solutions and outputs) &middot; ") if solutions_shown(app) else ""
     html = (
         '<div class="course-notebooks">\n<p><strong>Run this chapter as a notebook:</strong> '
         f'<a class="course-student-notebook" href="{student}" download="{stem}.ipynb">student notebook</a> '
         "(exercises without solutions) &middot; "
-        f'<a class="course-instructor-notebook" href="{instructor}" download="{stem}-instructor.ipynb">'
-        "instructor notebook</a> (with solutions and outputs) &middot; "
+        f"{instructor_link}"
         f'<a class="course-pack" href="{pack}" download>course pack</a> (every notebook with the '
         f"helpers and the data, for one offline install).{guide}</p>\n</div>\n"
     )
@@ -403,19 +411,24 @@ def add_page_links(app: Sphinx, doctree: nodes.document, docname: str) -> None:
 
 
 def add_header_buttons(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
-    """html-page-context: the two notebooks in the theme's download menu."""
+    """html-page-context: the notebooks in the theme's download menu, in place of the page's
+    MyST source (raw ``{glue:text}`` roles are no use to a reader)."""
+    for button in context.get("header_buttons") or []:
+        if button.get("label") == "download-buttons":
+            button["buttons"][:] = [b for b in button["buttons"]
+                                    if b.get("label") != "download-source-button"]
     if pagename not in notebook_docs(app):
         return
     for button in context.get("header_buttons") or []:
         if button.get("label") == "download-buttons":
-            button["buttons"][:0] = [
+            button["buttons"][:0] = [b for b in [
                 {"type": "link", "url": notebook_url(pagename, pagename, "student"),
                  "text": "student .ipynb", "tooltip": "Download the student notebook (no solutions)",
                  "icon": "fas fa-user-graduate", "label": "download-student-notebook-button"},
                 {"type": "link", "url": notebook_url(pagename, pagename, "instructor"),
                  "text": "instructor .ipynb", "tooltip": "Download the instructor notebook (with solutions)",
                  "icon": "fas fa-chalkboard-user", "label": "download-instructor-notebook-button"},
-            ]
+            ] if solutions_shown(app) or b["label"] != "download-instructor-notebook-button"]
 
 
 # --------------------------------------------------------------- directives
@@ -439,8 +452,10 @@ class _CourseDirective(SphinxDirective):
     def links(self, docname: str) -> str:
         here = self.env.docname
         stem = chapters_mod.notebook_filename(docname)[:-len(".ipynb")]
-        return (f'<a href="{notebook_url(here, docname, "student")}" download="{stem}.ipynb">student</a>'
-                f' &middot; <a href="{notebook_url(here, docname, "instructor")}" '
+        student = f'<a href="{notebook_url(here, docname, "student")}" download="{stem}.ipynb">student</a>'
+        if not solutions_shown(self.env.app):
+            return student
+        return (f'{student} &middot; <a href="{notebook_url(here, docname, "instructor")}" '
                 f'download="{stem}-instructor.ipynb">instructor</a>')
 
     def chapter(self, docname: str) -> chapters_mod.ChapterInfo:
@@ -485,16 +500,20 @@ class CourseNotebooks(_CourseDirective):
     def run(self) -> list[nodes.Node]:
         app = self.env.app
         self.env.note_dependency(str(_toc_path(app)))
-        rows = ["| Chapter | Student notebook | Instructor notebook |", "| --- | --- | --- |"]
+        shown = solutions_shown(app)
+        rows = (["| Chapter | Student notebook | Instructor notebook |", "| --- | --- | --- |"] if shown
+                else ["| Chapter | Student notebook |", "| --- | --- |"])
         for docname in notebook_docs(app):
             info = self.chapter(docname)
             ref = f"{{ref}}`{info.label}`" if info.label else (info.title or docname)
             stem = chapters_mod.notebook_filename(docname)[:-len(".ipynb")]
             here = self.env.docname
-            rows.append(
-                f'| {ref} | <a href="{notebook_url(here, docname, "student")}" download="{stem}.ipynb">'
-                f'{stem}.ipynb</a> | <a href="{notebook_url(here, docname, "instructor")}" '
-                f'download="{stem}-instructor.ipynb">{stem}-instructor.ipynb</a> |')
+            row = (f'| {ref} | <a href="{notebook_url(here, docname, "student")}" download="{stem}.ipynb">'
+                   f'{stem}.ipynb</a> |')
+            if shown:
+                row += (f' <a href="{notebook_url(here, docname, "instructor")}" '
+                        f'download="{stem}-instructor.ipynb">{stem}-instructor.ipynb</a> |')
+            rows.append(row)
         pack = _relative(self.env.docname, PACK_FILE)
         text = "\n".join(rows) + (
             f'\n\nAll student notebooks with the helpers, the data and the requirements: '

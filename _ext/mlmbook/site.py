@@ -32,6 +32,11 @@ strict:
 - **A root page with an icon.** The redirect ``index.html`` written for a book
   whose root page is not ``index`` has no icon link, so browsers ask for
   ``/favicon.ico`` and get a 404; it is rewritten as a small complete page.
+- **Words, not emoji.** myst-nb's execution table (the status page) marks chapters
+  with emoji check marks, which need an emoji font; they become "passed"/"failed".
+- **Scripts of the book's own** (``_ext/mlmbook/static``): the menu button on phones
+  and desktops (``sidebar-toggle.js``, upstream pydata-sphinx-theme#2451), quiz marks and
+  scores (``quiz.js``), the shrinkage explorer (``shrinkage-explorer.js``).
 - **A "last built" stamp.** The ``{last-built}`` directive writes when (and from
   which commit) the site was built. Pages that use it are re-read on every build
   so the stamp never goes stale.
@@ -208,6 +213,21 @@ def _merge_info(app: Sphinx, env, docnames, other) -> None:
     env.book_last_built_docs |= getattr(other, "book_last_built_docs", set()) & set(docnames)
 
 
+# ------------------------------------------------------------ execution table
+
+
+#: myst-nb's execution table marks a chapter with emoji, which need an emoji font.
+STATUS_WORDS = {"\u2705": "passed", "\u274c": "failed", "\u26a0\ufe0f": "warning", "\u26a0": "warning"}
+
+
+def _status_words(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """doctree-resolved: "passed"/"failed" in words in myst-nb's execution table."""
+    for text in list(doctree.findall(nodes.Text)):
+        word = STATUS_WORDS.get(text.astext().strip())
+        if word is not None and text.parent is not None:
+            text.parent.replace(text, nodes.Text(word))
+
+
 # -------------------------------------------------------------------- root page
 
 
@@ -259,10 +279,15 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_css_file(CSS_FILE)
     # Keyboard access to code blocks that scroll sideways (see the file).
     app.add_js_file("scroll-focus.js")
+    # The menu button on phones and desktops (upstream pydata-sphinx-theme#2451), the quizzes'
+    # right/wrong marks and scores, the shrinkage explorer: see each file.
+    for script in ("sidebar-toggle.js", "quiz.js", "shrinkage-explorer.js"):
+        app.add_js_file(script)
     for builder in ("html", "dirhtml", "singlehtml"):
         app.set_translator(builder, BookHTMLTranslator)
     app.connect("html-page-context", _clean_assets, priority=LATE)
     app.connect("doctree-resolved", _drop_thebe_config, priority=LATE)
+    app.connect("doctree-resolved", _status_words, priority=LATE)
     app.add_directive("last-built", LastBuilt)
     app.connect("env-get-outdated", _reread_stamped)
     app.connect("env-purge-doc", _purge_doc)

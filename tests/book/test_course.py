@@ -189,10 +189,15 @@ def test_solutions_only_in_instructor_notebook(html, docname):
     for exercise in info.exercises:
         for fragment in _prose_fragments(exercise.body.split("\n")):
             assert fragment in student and fragment in instructor, f"exercise {exercise.label}: {fragment!r}"
-    # One answer cell per solution, in the student notebook only.
+    # Answer cells for every solution, in the student notebook only: a code cell where the
+    # solution has code, a markdown cell where it has a written answer.
     answers = [c for c in _notebook(html, "student", docname).cells
                if re.search(r"^(# Exercise [\d.]+: your code here|\*Your answer to Exercise)", c.source)]
-    assert len(answers) == len(solutions)
+    answered = {re.search(r"Exercise ([\d.]+)", c.source).group(1) for c in answers}
+    assert len(answered) == len(solutions)
+    written = [label for label, parts in solutions.items() if _prose_fragments(parts["prose"])]
+    assert sum(c.cell_type == "markdown" for c in answers) >= len(written), \
+        f"solutions {written} have written answers: each needs a markdown answer cell"
 
 
 _RAW_MYST = [
