@@ -272,10 +272,13 @@ def influence_plot(data, *, measure: str = "cooks_distance", label: int = 3, ax=
     kwargs.setdefault("s", 14)
     ax.scatter(vals, ypos, zorder=3, **kwargs)
     ax.axvline(0, color="0.5", linewidth=0.8)
-    for y, (name, v) in list(zip(ypos, values.loc[order].items()))[-label:] if label else []:
-        ax.annotate(str(name), (v, y), xytext=(4 if v >= 0 else -4, 0),
+    named = list(zip(ypos, values.loc[order].items()))[-label:] if label else []
+    for k, (y, (name, v)) in enumerate(named):
+        shift = 4 + 26 * (k % 2)  # alternate distances: neighbouring rows stay legible
+        ax.annotate(str(name), (v, y), xytext=(shift if v >= 0 else -shift, 0),
                     textcoords="offset points", va="center",
                     ha="left" if v >= 0 else "right", fontsize="small")
+    ax.margins(x=0.15)  # room for the names
     ax.set_yticks([])
     ax.set_ylabel(f"{data.index.name or 'cluster'}s, sorted by |{measure}|")
     ax.set_xlabel(measure.replace("_", " "))
