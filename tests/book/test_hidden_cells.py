@@ -73,7 +73,8 @@ def read_names(stmt) -> set:
             if not isinstance(node, ast.Lambda):
                 for inner in node.body:
                     local |= bound_names(inner)
-        elif isinstance(node, ast.comprehension):
+        elif isinstance(node, (ast.comprehension, ast.For, ast.AsyncFor)):
+            # a loop binds its target before its body reads it
             _target_names(node.target, local)
     reads = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
     if isinstance(stmt, ast.AugAssign):

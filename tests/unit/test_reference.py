@@ -31,7 +31,7 @@ def test_store_loads_with_its_columns_and_unique_ids():
         assert (frame != "").all(axis=None), f"{path.name}: an empty cell"
         pd.to_numeric(frame["value"])  # every value is a number
         assert frame["digits"].str.fullmatch(r"\d+").all(), path.name
-        assert frame["id"].str.fullmatch(r"[a-z0-9_]+(\.[a-z0-9_]+)+").all(), path.name
+        assert frame["id"].str.fullmatch(r"[a-z0-9_]+(\.[A-Za-z0-9_]+)+").all(), path.name
         ids += list(frame["id"])
     assert len(ids) == len(set(ids)), [i for i in set(ids) if ids.count(i) > 1]
     assert len(reference.values("")) == len(ids)
