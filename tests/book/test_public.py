@@ -26,22 +26,26 @@ CHAPTER = "chapters/why"
 def _public_book(tmp_path: Path) -> Path:
     book = tmp_path / "book"
     (book / "chapters").mkdir(parents=True)
-    for name in ["_config.yml", "references.bib"]:
+    # What the book and its course pack are made from (the pack needs the requirements,
+    # helpers and data).
+    for name in ["_config.yml", "references.bib", "requirements.txt", "pyproject.toml"]:
         shutil.copy(ROOT / name, book / name)
-    for folder in ["figures", "_ext"]:
+    for folder in ["figures", "_ext", "helpers", "data"]:
         shutil.copytree(ROOT / folder, book / folder, ignore=shutil.ignore_patterns("__pycache__"))
     text = (ROOT / f"{CHAPTER}.md").read_text(encoding="utf-8")
     # Only chapter 1 and the guide: cross-references to other pages become plain words.
-    keep = {"why", "instructor"}
+    keep = {"why", "instructor", "references"}
     text = re.sub(r"\{ref\}`([\w-]+)`", lambda m: m.group(0) if m.group(1) in keep else m.group(1), text)
     (book / f"{CHAPTER}.md").write_text(text, encoding="utf-8")
     guide = (ROOT / "chapters" / "instructor.md").read_text(encoding="utf-8")
     guide = re.sub(r"\{(ref|numref)\}`([\w-]+)`",
-                   lambda m: m.group(0) if m.group(2) in keep else m.group(2), guide)
+                   lambda m: m.group(0) if m.group(2) in {"why", "instructor", "references"} else m.group(2),
+                   guide)
     (book / "chapters" / "instructor.md").write_text(guide, encoding="utf-8")
+    shutil.copy(ROOT / "chapters" / "references.md", book / "chapters" / "references.md")
     (book / "_toc.yml").write_text(
         "format: jb-book\nroot: chapters/why\nparts:\n  - caption: For instructors\n"
-        "    chapters:\n      - file: chapters/instructor\n")
+        "    chapters:\n      - file: chapters/instructor\n      - file: chapters/references\n")
     return book
 
 

@@ -18,7 +18,20 @@ and axe-core) driven by Playwright opens every page of the built book, served on
 and keeps a full-page screenshot of each page (solutions open) in
 ``_build/screenshots/`` for authors to look at. Separate tests: the search page
 finds "EBLUP"; the root page redirects with no request failing; MathJax's TeX
-extensions that autoload are all served.
+extensions that autoload are all served. And the reader's experience (issue 19):
+
+- the menu button opens the chapter list at 390 and 800 px, and a link in it navigates;
+  on a desktop it hides and shows the sidebar, and there is one search box;
+- every figure's smallest text renders at least as large as the page's small print, on a
+  desktop and a phone; code lines fit the column (88 characters) on a desktop;
+- quizzes mark an opened answer right or wrong (colour, icon, words for screen readers;
+  light and dark mode pass axe) and keep a score;
+- the shrinkage explorer, moved by the keyboard, plots lambda = tau^2/(tau^2 + sigma^2/n_j);
+- the status page is last, under "For maintainers", in words not emoji; the download menu
+  offers the student notebook, not the MyST source; the home page says where to start.
+
+Screenshots of the phone menu, a two-panel figure on a phone and a quiz are kept in the
+screenshots folder (``phone-navigation.png``, ``two-panel-figure-phone.png``, ``quiz.png``).
 
 The site is ``$BOOK_SITE`` or ``_build/html`` (see :mod:`tests.book.site_server`).
 """
@@ -612,8 +625,15 @@ def test_quiz_marks_right_and_wrong_and_keeps_a_score(browser, base_url, axe_sou
         assert state[right]["border"] != state[wrong]["border"], "right and wrong look the same"
         text = score.inner_text()
         assert f"Score: 1 of {n} right at the first try (2 of {n} answered)" in text, text
-        quizzes.nth(0).scroll_into_view_if_needed()
+        # The last question: a wrong answer; the score then counts every question.
+        last = quizzes.nth(n - 1).locator("details")
+        texts3 = [last.nth(i).locator("p").first.text_content() for i in range(last.count())]
+        last.nth(next(i for i, t in enumerate(texts3) if not t.strip().startswith("Right"))).locator("summary").click()
+        page.wait_for_timeout(200)
+        text = score.inner_text()
+        assert f"Score: 1 of {n} right at the first try ({min(n, 3)} of {n} answered)" in text, text
         if theme == "light":
+            page.evaluate("() => document.querySelector('p.quiz-score').scrollIntoView({block: 'end'})")
             page.screenshot(path=str(shots / "quiz.png"))
         page.add_script_tag(content=axe_source)
         axe = page.evaluate(AXE_JS_RUN.replace("axe.run(document,", "axe.run('div.quiz, p.quiz-score',"))
@@ -701,3 +721,18 @@ def test_every_quiz_question_has_one_right_answer():
             if len(feedback) < 2 or len(right) != 1:
                 bad.append(f"{path.name}: {len(right)} right of {len(feedback)}: {block.strip()[:80]}")
     assert not bad, "quiz questions need exactly one answer whose feedback starts 'Right':\n  " + "\n  ".join(bad)
+
+
+@pytest.mark.slow
+def test_styled_tables_have_cell_padding(browser, base_url):
+    """pandas Styler tables (the three-model comparison in Specifying) get room between numbers."""
+    page = browser.new_page(viewport=DESKTOP)
+    try:
+        page.goto(base_url + "chapters/specify.html", wait_until="load")
+        pads = page.evaluate("""() => Array.from(document.querySelectorAll(
+            'div.cell_output table[id^="T_"] td')).slice(0, 20).map(td => {
+              const s = getComputedStyle(td); return parseFloat(s.paddingLeft) + parseFloat(s.paddingRight); })""")
+    finally:
+        page.close()
+    assert pads, "no Styler table on the Specifying page"
+    assert min(pads) >= 12, f"Styler table cells without padding: {pads}"
