@@ -127,14 +127,14 @@ def typed_reference_values(code: str, store: pd.DataFrame) -> list[str]:
     """The reference values of `store` that `code` types, and the tables it types inline.
 
     A literal counts when it has at least four significant digits (fewer would match too many
-    ordinary numbers) and equals a stored value rounded to the literal's own decimals.
+    ordinary numbers), is not a whole number, and equals a stored value rounded to the literal's own decimals.
     """
     found = [f"inline table {m.group(1)}" for m in TABLE.finditer(code)
              if len(NUMBER.findall(code[m.start():].split("\n\n", 1)[0])) >= 3]
     numbers = store["value"].abs().to_numpy()
     for literal in {m.group(1) for m in NUMBER.finditer(code)}:
-        if _significant(literal) < 4:
-            continue
+        if _significant(literal) < 4 or float(literal).is_integer():
+            continue  # too few digits, or a round number such as 1.000: not a typed result
         lit = float(literal)
         candidates = numbers[abs(numbers - lit) <= max(1e-9, 1e-3 * lit)]
         hits = [v for v in candidates if _matches(literal, v)]
