@@ -55,7 +55,11 @@ statsmodels check the estimate with one evaluation of its own likelihood
 (0.07-0.11 s) instead of a BFGS run (evaluating statsmodels' gradient as
 well would cost about twice that again; the two searches already confirm
 the gradient). ``make bench`` (``tools/bench.py``) prints the current
-figures against ``mixedlm``.
+figures against ``mixedlm``; on 2026-12-01, load about 11 on the 2 cores,
+median of 5: ratios 0.72 (sleepstudy), 2.72 (Exam), 1.33 (HSB), 1.26
+(ScotsSec), 2.77 (egsingle), 2.80 (simulated 20,000 x 2,000): median 2.0,
+worst 2.8; log-likelihoods equal to 1e-9. ``bootstrap_lrt``, 500 replicates
+on sleepstudy, 20.8 s against 271 s for a loop over ``mixedlm`` fits.
 """
 
 from __future__ import annotations

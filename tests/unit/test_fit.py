@@ -549,3 +549,10 @@ def test_unused_category_level_is_dropped_as_in_r(sleep_data):
     assert list(data["late"].cat.categories) == ["early", "late", "never"]  # the caller's frame unchanged
     same = quiet_fit("Reaction ~ late", data.assign(late=data["late"].astype(str)), "Subject")
     assert abs(res.llf - same.llf) < 1e-8
+
+
+def test_new_data_names_load():
+    """The data of the issue-13 cases are registered in helpers.data."""
+    assert helpers.load("scotssec").shape == (3435, 6)
+    assert helpers.load("egsingle").shape == (7230, 12)
+    assert {"scotssec", "egsingle"} <= set(helpers.dataset_names())
