@@ -48,5 +48,5 @@ __all__ = [
     "binned_residuals", "simulated_residuals", "bootstrap_variance_test", "VarianceTestResult",
     "plot_binned_residuals", "plot_simulated_residuals",
     "variance_shares",
-    "display",
+    "display", "reference",
 ]

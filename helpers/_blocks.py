@@ -20,10 +20,12 @@ from __future__ import annotations
 import numpy as np
 from statsmodels.regression.mixed_linear_model import MixedLMResults
 
+from . import _compat, _results
+
 
 def check_fit(result, what: str = "result") -> MixedLMResults:
     """The underlying MixedLMResults, or a TypeError naming what was passed."""
-    inner = getattr(result, "_results", result)
+    inner = _compat.unwrap(result)
     if not isinstance(inner, MixedLMResults):
         raise TypeError(f"`{what}` must be a fitted mixed model (from helpers.fit_mixed), "
                         f"not {type(result).__name__}.")
@@ -34,10 +36,8 @@ def check_fit(result, what: str = "result") -> MixedLMResults:
 
 
 def re_names(inner) -> list[str]:
-    """Random-effect names, the random intercept called ``"Intercept"`` (as helpers.varcomp)."""
-    model = inner.model
-    return ["Intercept" if np.all(model.exog_re[:, i] == 1) else str(name)
-            for i, name in enumerate(model.data.exog_re_names)]
+    """Random-effect names of a fit, the random intercept called ``"Intercept"``."""
+    return _results.re_names(inner.model)
 
 
 def one_blas_thread():

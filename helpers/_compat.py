@@ -47,6 +47,16 @@ def reset_fit_state(model) -> None:
     model._freepat = None
 
 
+def cache_value(result, name: str, value) -> None:
+    """Store ``value`` as the cached attribute ``name`` of a (wrapped) result
+    (statsmodels' ``cache_readonly`` reads ``_cache``), so that e.g. ``llf``
+    returns a value computed elsewhere."""
+    inner = unwrap(result)
+    if not hasattr(inner, "_cache"):
+        inner._cache = {}
+    inner._cache[name] = value
+
+
 def set_converged(result, converged: bool) -> None:
     """Record on a (wrapped) result whether its optimiser converged."""
     unwrap(result).converged = bool(converged)

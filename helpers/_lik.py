@@ -27,6 +27,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import optimize
 
+from . import _compat
+
 
 class MixedLik:
     """Sufficient statistics of a ``MixedLM`` and its log-likelihood.
@@ -50,7 +52,7 @@ class MixedLik:
         self.n, self.p = X.shape
         self.X = X
         labels = model.group_labels
-        zs = [np.asarray(model._aex_r[ix], dtype=float) for ix in range(len(labels))]
+        zs = [_compat.re_design(model, ix) for ix in range(len(labels))]
         self.q = max([z.shape[1] for z in zs] + [self.k_re])
         J, q, p = len(labels), self.q, self.p
         self.J = J
@@ -68,7 +70,7 @@ class MixedLik:
             ZtZ[ix, :dz, :dz] = z.T @ z
             ZtX[ix, :dz, :] = z.T @ X[r]
             if self.k_vc:
-                comp = model._expand_vcomp(codes, ix).astype(int) - 1
+                comp = _compat.expand_vcomp(model, codes, ix).astype(int) - 1
                 self.vc_index[ix, : len(comp)] = comp
             self.Z.append(z)
         self.ZtZ, self.ZtX = ZtZ, ZtX
@@ -368,7 +370,7 @@ def probe_boundary(lik, theta, llf):
 
 def packed_theta(result) -> np.ndarray:
     """statsmodels' packed (``use_sqrt``) covariance parameters of a fit."""
-    inner = getattr(result, "_results", result)
+    inner = _compat.unwrap(result)
     L = np.zeros((inner.k_re, inner.k_re))
     cov = np.asarray(inner.cov_re_unscaled, dtype=float) if inner.k_re else L
     if inner.k_re:

@@ -70,6 +70,8 @@ import numpy as np
 import pandas as pd
 import statsmodels.formula.api as smf
 
+from . import _compat
+from ._results import re_names
 from ._checks import check_design, prepare_mixed_data
 from ._lik import MixedLik, probe_boundary as _probe_boundary, single_thread
 
@@ -130,22 +132,23 @@ def _attempt(model, reml, method, start=None, lik=None):
     record = {"method": method, "start": "default" if start is None else "best so far",
               "llf": np.nan, "converged": False, "grad_norm": np.nan, "note": ""}
     calls = [0]
-    loglike = type(model).loglike
 
-    def counted(params, profile_fe=True):
-        calls[0] += 1
-        if calls[0] > MAX_EVALS:
-            raise _BudgetExceeded
-        return loglike(model, params, profile_fe)
+    def counting(loglike):
+        def counted(params, profile_fe=True):
+            calls[0] += 1
+            if calls[0] > MAX_EVALS:
+                raise _BudgetExceeded
+            return loglike(params, profile_fe)
+        return counted
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        model.loglike = counted
         if lik is not None and lik.reml == bool(reml):
             model.hessian = _fast_hessian(lik)
         try:
-            result = model.fit(reml=reml, method=method, start_params=start,
-                               maxiter=_MAXITER.get(method, 1000))
+            with _compat.loglike_hook(model, counting):
+                result = model.fit(reml=reml, method=method, start_params=start,
+                                   maxiter=_MAXITER.get(method, 1000))
         except _BudgetExceeded:
             record["note"] = f"failed: no convergence within {MAX_EVALS} log-likelihood evaluations"
             return None, record
@@ -153,7 +156,6 @@ def _attempt(model, reml, method, start=None, lik=None):
             record["note"] = f"failed: {type(err).__name__}: {err}"
             return None, record
         finally:
-            del model.loglike
             model.__dict__.pop("hessian", None)
         try:
             with np.errstate(all="ignore"):
@@ -177,17 +179,10 @@ def _attempt(model, reml, method, start=None, lik=None):
 def _boundary_messages(result) -> list[str]:
     """Plain-words descriptions of the boundary estimates of a fit (empty if interior)."""
     model = result.model
-    names = _re_names(model) if result.k_re else []
+    names = re_names(model) if result.k_re else []
     vc_names = list(model.exog_vc.names) if model.k_vc else []
     return _boundary_from(np.asarray(result.cov_re, dtype=float), np.atleast_1d(result.vcomp),
                           float(result.scale), names, vc_names)
-
-
-def _re_names(model) -> list[str]:
-    """Random-effect names, the random intercept called "Intercept" (statsmodels
-    names it after the grouping column)."""
-    return ["Intercept" if np.all(model.exog_re[:, i] == 1) else str(name)
-            for i, name in enumerate(model.data.exog_re_names)]
 
 
 def _boundary_from(cov, vcomp, scale, names, vc_names) -> list[str]:
@@ -216,7 +211,7 @@ def _theta_on_boundary(model, lik, theta) -> bool:
     k = lik.k_re
     L = np.zeros((k, k))
     L[np.tril_indices(k)] = theta[: lik.k_re2]
-    names = _re_names(model) if k else []
+    names = re_names(model) if k else []
     vc_names = list(model.exog_vc.names) if model.k_vc else []
     return bool(_boundary_from(L @ L.T, np.asarray(theta[lik.k_re2:]) ** 2, 1.0, names, vc_names))
 
@@ -325,8 +320,7 @@ def _results_at(model, lik, reml, theta):
     model.reml = reml
     model.cov_pen = None
     model.fe_pen = None
-    model._cov_sing = 0
-    model._freepat = None
+    _compat.reset_fit_state(model)
     theta = np.asarray(theta, float)
     params = MixedLMParams.from_packed(theta, model.k_fe, model.k_re,
                                        use_sqrt=model.use_sqrt, has_fe=False)
@@ -360,9 +354,7 @@ def _results_at(model, lik, reml, theta):
     results.k_vc = model.k_vc
     results.use_sqrt = model.use_sqrt
     results.freepat = None
-    if not hasattr(results, "_cache"):
-        results._cache = {}
-    results._cache["llf"] = lik.loglike(theta)
+    _compat.cache_value(results, "llf", lik.loglike(theta))
     return MixedLMResultsWrapper(results)
 
 
@@ -427,8 +419,9 @@ def _results_at_checked(model, lik, reml, theta, llf):
         if np.isfinite(sm_llf) and abs(sm_llf - llf) <= tol:
             return res, "", sm_llf
     res = _results_at(model, lik, reml, theta)
-    inner = res._results
-    inner._cache["random_effects"] = _random_effects_exact(lik, model, theta, inner.fe_params)
+    inner = _compat.unwrap(res)
+    _compat.cache_value(inner, "random_effects",
+                        _random_effects_exact(lik, model, theta, inner.fe_params))
     shown = "not finite" if seen is None or not np.isfinite(seen) else f"{seen:.4f}"
     note = (f"statsmodels cannot evaluate its likelihood at this singular covariance matrix "
             f"(it gives {shown}; the exact value is {llf:.4f}), so the result was built from "
@@ -574,7 +567,7 @@ def _fit_model(model, reml, methods):
         # cannot represent the point.
         best, note, sm_llf = _results_at_checked(model, lik, reml, thetas[chosen],
                                                  records[chosen]["llf"])
-        best._results.converged = bool(conv)
+        _compat.set_converged(best, conv)
         if use_lme4:
             check = _statsmodels_check(model, best, sm_llf, records[chosen]["llf"], on_boundary)
             check["converged"] = check["converged"] and bool(conv)
@@ -699,7 +692,7 @@ def fit_mixed(formula, data, groups, re_formula=None, reml=True, vc_formula=None
         )
 
     # Set on the inner results so that the wrapper and the unwrapped object both see them.
-    inner = getattr(best, "_results", best)
+    inner = _compat.unwrap(best)
     inner.fit_audit = audit
     inner.fit_note = engine_note
     inner.groups_name = groups

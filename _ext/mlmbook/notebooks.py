@@ -37,7 +37,6 @@ import hashlib
 import json
 import posixpath
 import re
-import shutil
 import time
 from pathlib import Path
 from typing import Any

@@ -19,7 +19,6 @@ import functools
 import re
 import sys
 from html.parser import HTMLParser
-from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest

@@ -5,7 +5,6 @@ Reference values: tests/reference/r/depth.R.
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 import statsmodels.formula.api as smf
 
