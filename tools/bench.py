@@ -164,6 +164,51 @@ def bench_engine(repeats: int) -> list[tuple]:
     return rows
 
 
+#: Part III's variance-component models (vc_formula): name, data, formula, groups, vc_formula,
+#: the lme4 formula. fit_mixed runs statsmodels' optimisers here (mixedlm is given designs
+#: with random intercepts and slopes only), so these are the slow cases.
+VC_CASES = [
+    ("egsingle, three levels, REML", "egsingle", "math ~ year", "schoolid",
+     {"child": "0 + C(childid)"}, "math ~ year + (1 | schoolid/childid)"),
+    ("ScotsSec, crossed, REML", "scotssec", "attain ~ 1", "everyone",
+     {"primary": "0 + C(primary)", "secondary": "0 + C(second)"},
+     "attain ~ 1 + (1 | primary) + (1 | second)"),
+]
+
+
+def bench_vc(repeats: int = 1) -> list[tuple]:
+    """The rows of :func:`bench_engine` for :data:`VC_CASES` (one timed run each by default)."""
+    import mixedlm
+
+    import helpers
+
+    rows = []
+    for label, name, formula, groups, vc_formula, lme4_formula in VC_CASES:
+        data = helpers.load(name).assign(everyone=1)
+        re_formula = None if groups == "everyone" else "1"
+
+        def reference():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return mixedlm.lmer(lme4_formula, data, REML=True)
+
+        def ours():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return helpers.fit_mixed(formula, data, groups, re_formula=re_formula,
+                                         vc_formula=vc_formula)
+
+        ref = reference()
+        ref_llf = float(ref.logLik().value) if hasattr(ref.logLik(), "value") else float(ref.logLik())
+        t_ref = _median_time(reference, max(repeats, 3))
+        start = time.perf_counter()
+        o = ours()
+        t_ours = time.perf_counter() - start
+        rows.append((label, len(data), t_ours, t_ref, t_ours / t_ref, float(o.llf) - ref_llf,
+                     len(o.fit_audit)))
+    return rows
+
+
 def bench_bootstrap_engine(n_boot: int = 500) -> tuple:
     """sleepstudy, random intercept vs random slope by ML, ``n_boot`` replicates: seconds for
     ``helpers.bootstrap_lrt`` and for the same bootstrap as a loop over mixedlm fits (simulate
@@ -210,6 +255,9 @@ def engine_report(repeats: int, n_boot: int = 500) -> None:
     ratios = [r[4] for r in rows]
     print(f"median ratio {st.median(ratios):.2f} (goal <= 2), worst {max(ratios):.2f} (goal <= 5); "
           "'llf diff': fit_mixed's log-likelihood minus mixedlm's; 'runs': rows of fit_audit.")
+    print("\nPart III variance-component models (vc_formula; one fit_mixed run each; goal: seconds)")
+    for label, n, t_ours, t_ref, ratio, diff, runs in bench_vc():
+        print(f"{label:40s} {n:6d} {t_ours:11.3f} {t_ref:10.3f} {ratio:6.2f} {diff:10.2e} {runs:5d}")
     n_boot, t_ours, t_ref, ratio, p_ours, p_ref = bench_bootstrap_engine(n_boot)
     print(f"\nbootstrap LRT, sleepstudy random intercept vs slope (ML), {n_boot} replicates")
     print(f"bootstrap_lrt {t_ours:.1f} s, loop over mixedlm fits {t_ref:.1f} s, ratio {ratio:.2f} "
