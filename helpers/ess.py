@@ -8,7 +8,7 @@ random interviewer intercepts and slopes.
 
 The real file needs registration with the ESS and cannot be fetched here, so
 :func:`simulate_ess` makes a file with the same structure and the same story,
-calibrated to the published estimates (see :data:`ESS_TRUTH` and
+calibrated to the estimates of the lecture notes (see :func:`lecture_notes_estimates` and
 ``data/README.md``). :func:`load_ess` reads the real file for readers who
 have it, in the same shape.
 
@@ -141,9 +141,17 @@ ESS_TRUTH = {
     # pplfair has an extra slope on trust in the legal system, varying a little by interviewer.
     "pplfair_slope_trstlgl": 0.12,
     "pplfair_slope_sd": 0.06,
-    # The published estimates the file is calibrated to (REML fit of the published model).
-    "published": {"intercept": 3.89, "slope": 0.14, "intercept_var": 0.696, "slope_var": 0.012},
 }
+#: The estimates of the lecture notes the file is calibrated to (REML fit of their model) live in
+#: the reference store under ``ess.notes.*``; :func:`lecture_notes_estimates` reads them.
+
+
+def lecture_notes_estimates() -> dict[str, float]:
+    """The lecture notes' estimates the simulated file reproduces (from the reference store):
+    ``intercept``, ``slope``, ``intercept_var``, ``slope_var``."""
+    from .reference import value
+
+    return {k: value(f"ess.notes.{k}") for k in ("intercept", "slope", "intercept_var", "slope_var")}
 
 
 def _workloads(rng, t) -> np.ndarray:
