@@ -12,13 +12,17 @@ from make_logo import COLORS
 
 
 def favicon_svg() -> str:
-    parts = ['<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">',
-             "<title>Multilevel Models with Python</title>",
-             '<rect x="1" y="1" width="30" height="30" rx="6" fill="#ffffff" stroke="#333333" stroke-width="2"/>']
+    parts = [
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">',
+        "<title>Multilevel Models with Python</title>",
+        '<rect x="1" y="1" width="30" height="30" rx="6" fill="#ffffff" stroke="#333333" stroke-width="2"/>',
+    ]
     for k, color in enumerate(COLORS):
         x0, y0 = 5 + 8 * k, 21 - 6 * k
-        parts.append(f'<line x1="{x0}" y1="{y0 - 3}" x2="{x0 + 6}" y2="{y0 + 3}" stroke="{color}" '
-                     'stroke-width="4" stroke-linecap="round"/>')
+        parts.append(
+            f'<line x1="{x0}" y1="{y0 - 3}" x2="{x0 + 6}" y2="{y0 + 3}" stroke="{color}" '
+            'stroke-width="4" stroke-linecap="round"/>'
+        )
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
 

@@ -27,11 +27,14 @@ def check_fit(result, what: str = "result") -> MixedLMResults:
     """The underlying MixedLMResults, or a TypeError naming what was passed."""
     inner = _compat.unwrap(result)
     if not isinstance(inner, MixedLMResults):
-        raise TypeError(f"`{what}` must be a fitted mixed model (from helpers.fit_mixed), "
-                        f"not {type(result).__name__}.")
+        raise TypeError(
+            f"`{what}` must be a fitted mixed model (from helpers.fit_mixed), not {type(result).__name__}."
+        )
     if inner.model.k_vc:
-        raise ValueError(f"`{what}` has variance components from vc_formula; these "
-                         "diagnostics handle random intercepts and slopes (re_formula) only.")
+        raise ValueError(
+            f"`{what}` has variance components from vc_formula; these "
+            "diagnostics handle random intercepts and slopes (re_formula) only."
+        )
     return inner
 
 
@@ -81,7 +84,7 @@ class Blocks:
         self.n = len(self.y)
         self.reml = is_reml(inner)
         self.tri = np.tril_indices(self.q)
-        self._xy = np.r_[0:self.p, self.p + self.q]  # columns of [X y] in [X Z y]
+        self._xy = np.r_[0 : self.p, self.p + self.q]  # columns of [X y] in [X Z y]
         self._zs = slice(self.p, self.p + self.q)
         # Relative covariance factor of the fit: D / sigma^2 = Lambda Lambda'.
         self.theta0 = self.theta_of(np.asarray(inner.cov_re, float) / float(inner.scale))
@@ -131,26 +134,41 @@ class Blocks:
         else:
             dof = n
             dev = logdetM + n * (1 + np.log(2 * np.pi * r2 / n))
-        return {"dev": float(dev), "beta": beta, "sigma2": r2 / dof, "A": A, "lam": lam,
-                "logdetM": logdetM, "r2": r2, "M": M}
+        return {
+            "dev": float(dev),
+            "beta": beta,
+            "sigma2": r2 / dof,
+            "A": A,
+            "lam": lam,
+            "logdetM": logdetM,
+            "r2": r2,
+            "M": M,
+        }
 
     def refit(self, C=None, n=None, start=None):
         """Maximise the criterion over theta for blocks ``C``, from ``start`` (warm start)."""
         from scipy import optimize
 
         start = self.theta0 if start is None else start
-        res = optimize.minimize(lambda t: self.solve(t, C, n)["dev"], start,
-                                method="L-BFGS-B", bounds=self.bounds(),
-                                options={"ftol": 1e-13, "gtol": 1e-8, "maxiter": 500})
+        res = optimize.minimize(
+            lambda t: self.solve(t, C, n)["dev"],
+            start,
+            method="L-BFGS-B",
+            bounds=self.bounds(),
+            options={"ftol": 1e-13, "gtol": 1e-8, "maxiter": 500},
+        )
         out = self.solve(res.x, C, n)
         out["theta"] = res.x
         # L-BFGS-B may stop "abnormally" in its line search at the optimum itself (finite-
         # difference noise): then polish with Nelder-Mead and accept if it gains nothing.
         converged = bool(res.success)
         if not converged:
-            polish = optimize.minimize(lambda t: self.solve(t, C, n)["dev"], res.x,
-                                       method="Nelder-Mead",
-                                       options={"xatol": 1e-9, "fatol": 1e-11, "maxiter": 400})
+            polish = optimize.minimize(
+                lambda t: self.solve(t, C, n)["dev"],
+                res.x,
+                method="Nelder-Mead",
+                options={"xatol": 1e-9, "fatol": 1e-11, "maxiter": 400},
+            )
             converged = bool(polish.success) or res.fun - polish.fun < 1e-6
             if polish.fun < res.fun:
                 out = self.solve(polish.x, C, n)

@@ -13,8 +13,28 @@ import pandas as pd
 from patsy import ModelDesc, PatsyError
 
 # Names a formula may use that are functions or modules, not columns.
-_FORMULA_NAMESPACE = {"np", "I", "C", "Q", "center", "standardize", "scale", "log", "exp", "sqrt",
-                      "Treatment", "Sum", "Diff", "Poly", "Helmert", "T", "bs", "cr", "cc", "te"}
+_FORMULA_NAMESPACE = {
+    "np",
+    "I",
+    "C",
+    "Q",
+    "center",
+    "standardize",
+    "scale",
+    "log",
+    "exp",
+    "sqrt",
+    "Treatment",
+    "Sum",
+    "Diff",
+    "Poly",
+    "Helmert",
+    "T",
+    "bs",
+    "cr",
+    "cc",
+    "te",
+}
 
 
 class MissingDataWarning(UserWarning):
@@ -65,8 +85,11 @@ def formula_columns(formula: str, what: str = "formula") -> tuple[list[str], lis
                     if isinstance(node, ast.Attribute):
                         called.add(id(node.value))
                 for node in ast.walk(tree):
-                    if (isinstance(node, ast.Name) and id(node) not in called
-                            and node.id not in _FORMULA_NAMESPACE):
+                    if (
+                        isinstance(node, ast.Name)
+                        and id(node) not in called
+                        and node.id not in _FORMULA_NAMESPACE
+                    ):
                         found.append(node.id)
         return list(dict.fromkeys(found))
 
@@ -102,8 +125,11 @@ def _check_keywords(formula: str, what: str) -> None:
 def _quote_word(formula: str, word: str) -> str:
     """``formula`` with the bare name ``word`` written as ``Q("word")``."""
     lines = formula.splitlines(keepends=True) or [formula]
-    spans = [(t.start, t.end) for t in tokenize.generate_tokens(io.StringIO(formula).readline)
-             if t.type == tokenize.NAME and t.string == word]
+    spans = [
+        (t.start, t.end)
+        for t in tokenize.generate_tokens(io.StringIO(formula).readline)
+        if t.type == tokenize.NAME and t.string == word
+    ]
     for (row, col), (_, end) in reversed(spans):
         line = lines[row - 1]
         lines[row - 1] = line[:col] + f'Q("{word}")' + line[end:]
@@ -211,8 +237,13 @@ def prepare_mixed_data(formula, data, groups, re_formula=None, vc_formula=None):
     # column with no rows (left over from a subset, or after dropping missing
     # values) has no data and would give the design a column of zeros. No row
     # is dropped here, only the empty level.
-    empty = [c for c in used if c in data.columns and isinstance(data[c].dtype, pd.CategoricalDtype)
-             and (data[c].value_counts() == 0).any()]
+    empty = [
+        c
+        for c in used
+        if c in data.columns
+        and isinstance(data[c].dtype, pd.CategoricalDtype)
+        and (data[c].value_counts() == 0).any()
+    ]
     if empty:
         data = data.copy()
         for col in empty:
@@ -221,9 +252,12 @@ def prepare_mixed_data(formula, data, groups, re_formula=None, vc_formula=None):
     n_groups = data[groups].nunique()
     single_ok = n_groups == 1 and _only_variance_components(re_formula, vc_formula)
     if n_groups < 2 and not single_ok:
-        hint = ("" if vc_formula is None else
-                " (A single group is allowed only for crossed random effects: every random "
-                "effect in `vc_formula`, with re_formula=\"0\".)")
+        hint = (
+            ""
+            if vc_formula is None
+            else " (A single group is allowed only for crossed random effects: every random "
+            'effect in `vc_formula`, with re_formula="0".)'
+        )
         raise ValueError(
             f"The grouping column {groups!r} has {n_groups} cluster(s); a mixed model "
             "needs at least two (and many more to estimate a variance well)." + hint
@@ -273,7 +307,8 @@ def check_design(matrix, names, what: str) -> None:
         detail = f"it has {p} columns but only {n} rows"
     else:
         detail = "these columns are constant or linear combinations of earlier ones: " + ", ".join(
-            repr(r) for r in redundant)
+            repr(r) for r in redundant
+        )
     raise ValueError(
         f"The {what} cannot be estimated: {detail}. Drop or recode those predictors "
         "(a predictor with a single value, or one that duplicates others, carries no information)."

@@ -99,7 +99,7 @@ class MixedLik:
         lam = np.zeros((self.J, self.q, self.q))
         lam[:, : self.k_re, : self.k_re] = L
         if self.q > self.k_re:
-            s = np.append(theta[self.k_re2:], 0.0)
+            s = np.append(theta[self.k_re2 :], 0.0)
             d = s[self.vc_index]  # (J, q - k_re)
             idx = np.arange(self.k_re, self.q)
             lam[:, idx, idx] = d
@@ -145,8 +145,13 @@ class MixedLik:
         beta = np.linalg.solve(xvx, xvy)
         qf = yvy - float(beta @ xvy)
         sign, ld_xvx = np.linalg.slogdet(xvx)
-        return {"logdet": logdet, "xvx": xvx, "beta": beta, "qf": qf,
-                "logdet_xvx": ld_xvx if sign > 0 else -np.inf}
+        return {
+            "logdet": logdet,
+            "xvx": xvx,
+            "beta": beta,
+            "qf": qf,
+            "logdet_xvx": ld_xvx if sign > 0 else -np.inf,
+        }
 
     def loglike_grad(self, theta, sigma2=None):
         """Profile log-likelihood and its gradient with respect to ``theta``.
@@ -222,10 +227,13 @@ class MixedLik:
         if self.k_vc:
             idx = np.arange(self.k_re, self.q)
             diag = D[:, idx, idx]  # (J, q - k_re)
-            np.add.at(grad, self.k_re2 + np.clip(self.vc_index, 0, self.k_vc - 1),
-                      np.where(self.vc_index < self.k_vc, diag, 0.0))
+            np.add.at(
+                grad,
+                self.k_re2 + np.clip(self.vc_index, 0, self.k_vc - 1),
+                np.where(self.vc_index < self.k_vc, diag, 0.0),
+            )
         if sigma2 is not None:
-            return float(ll), grad, -0.5 * (m / sigma2 - qf / sigma2 ** 2)
+            return float(ll), grad, -0.5 * (m / sigma2 - qf / sigma2**2)
         return float(ll), grad
 
     def _m(self):
@@ -295,15 +303,15 @@ class MixedLik:
 
         options = {"maxiter": maxiter}
         for start in starts:
-            res = optimize.minimize(f, np.asarray(start, dtype=float), method=method, jac=True,
-                                    bounds=bounds, options=options)
+            res = optimize.minimize(
+                f, np.asarray(start, dtype=float), method=method, jac=True, bounds=bounds, options=options
+            )
             evals += int(res.nfev)
             for _ in range(5):
                 better = probe_boundary(self, np.asarray(res.x, dtype=float), -float(res.fun))
                 if better is None:
                     break
-                res = optimize.minimize(f, better, method=method, jac=True, bounds=bounds,
-                                        options=options)
+                res = optimize.minimize(f, better, method=method, jac=True, bounds=bounds, options=options)
                 evals += int(res.nfev)
             llf = -float(res.fun)
             if llf > best[1]:
@@ -382,8 +390,11 @@ def packed_theta(result) -> np.ndarray:
             B = v * np.sqrt(np.clip(w, 0, None))
             _, R = np.linalg.qr(B.T)
             L = R.T * np.sign(np.where(np.diag(R) == 0, 1, np.diag(R)))
-    vc = np.sqrt(np.clip(np.asarray(inner.vcomp, dtype=float) / float(inner.scale), 0, None)) \
-        if inner.k_vc else np.zeros(0)
+    vc = (
+        np.sqrt(np.clip(np.asarray(inner.vcomp, dtype=float) / float(inner.scale), 0, None))
+        if inner.k_vc
+        else np.zeros(0)
+    )
     return np.concatenate([L[np.tril_indices(inner.k_re)], vc])
 
 
@@ -398,6 +409,7 @@ def single_thread():
         from threadpoolctl import threadpool_limits
     except ImportError:  # pragma: no cover - threadpoolctl is pinned in requirements
         from contextlib import nullcontext
+
         return nullcontext()
     return threadpool_limits(limits=1, user_api="blas")
 
@@ -418,7 +430,7 @@ def psi_blocks(lik, psi):
     out = np.zeros((S, lik.J, lik.q, lik.q))
     out[:, :, :k, :k] = P[:, None]
     if lik.q > k:
-        comps = np.concatenate([psi[:, lik.k_re2:], np.zeros((S, 1))], axis=1)
+        comps = np.concatenate([psi[:, lik.k_re2 :], np.zeros((S, 1))], axis=1)
         d = comps[:, lik.vc_index]  # (S, J, q - k)
         idx = np.arange(k, lik.q)
         out[:, :, idx, idx] = d
@@ -481,7 +493,7 @@ def hessian_fe(lik, beta, psi):
     var = np.abs(np.diag(P))[: lik.k_re]
     floor = 1e-2 * max(float(np.max(np.abs(psi))) if k else 1.0, 1e-8)
     entry = [np.sqrt(max(var[i], floor) * max(var[j], floor)) for i, j in zip(*lik._tril)]
-    entry += [max(abs(v), floor) for v in psi[lik.k_re2:]]
+    entry += [max(abs(v), floor) for v in psi[lik.k_re2 :]]
     h = np.concatenate([np.maximum(se, 1e-10) * 1e-2, np.asarray(entry, dtype=float) * 1e-3])
     E = np.diag(h)
     points = [x0]
@@ -497,6 +509,6 @@ def hessian_fe(lik, beta, psi):
         hess[i, i] = (f[1 + 2 * i] - 2 * f0 + f[2 + 2 * i]) / h[i] ** 2
     base = 1 + 2 * n
     for c, (i, j) in enumerate(pairs):
-        a, b, cc, d = f[base + 4 * c: base + 4 * c + 4]
+        a, b, cc, d = f[base + 4 * c : base + 4 * c + 4]
         hess[i, j] = hess[j, i] = (a - b - cc + d) / (4 * h[i] * h[j])
     return hess

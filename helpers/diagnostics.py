@@ -170,8 +170,9 @@ def predict(result, data, conditional: bool = True) -> pd.Series:
         needed += formula_columns(re_formula, "re_formula")[1]
     if conditional:
         if spec.get("vc_formula"):
-            raise ValueError("Conditional predictions for models with vc_formula are not supported; "
-                             "use conditional=False.")
+            raise ValueError(
+                "Conditional predictions for models with vc_formula are not supported; use conditional=False."
+            )
         if groups is None:
             raise ValueError("This fit does not record its grouping column; fit it with helpers.fit_mixed.")
         needed.append(groups)
@@ -179,8 +180,10 @@ def predict(result, data, conditional: bool = True) -> pd.Series:
     check_columns(data, needed, "predict")
     na = data[needed].isna().any(axis=1)
     if na.any():
-        raise ValueError(f"{int(na.sum())} row(s) of the new data have missing values in "
-                         f"{', '.join(repr(c) for c in needed if data[c].isna().any())}; drop or fill them first.")
+        raise ValueError(
+            f"{int(na.sum())} row(s) of the new data have missing values in "
+            f"{', '.join(repr(c) for c in needed if data[c].isna().any())}; drop or fill them first."
+        )
     frame = inner.model.data.frame
     fe_info = getattr(inner.model.data, "model_spec", None)
     if not isinstance(fe_info, patsy.DesignInfo):  # another formula engine: rebuild with patsy
@@ -189,11 +192,15 @@ def predict(result, data, conditional: bool = True) -> pd.Series:
     try:
         X = patsy.build_design_matrices([fe_info], data, return_type="dataframe")[0]
     except patsy.PatsyError as err:
-        raise ValueError(f"Cannot build the predictors of {spec['formula']!r} for the new data: "
-                         f"{err.message}") from None
+        raise ValueError(
+            f"Cannot build the predictors of {spec['formula']!r} for the new data: {err.message}"
+        ) from None
     X = X[list(inner.model.exog_names)]
-    out = pd.Series(X.to_numpy() @ np.asarray(inner.fe_params, dtype=float), index=data.index,
-                    name="predicted" if conditional else "predicted_marginal")
+    out = pd.Series(
+        X.to_numpy() @ np.asarray(inner.fe_params, dtype=float),
+        index=data.index,
+        name="predicted" if conditional else "predicted_marginal",
+    )
     if not conditional:
         return out
     if re_formula is None:

@@ -64,15 +64,16 @@ def format_p(p: float, *, digits: int = 3, floor: float = P_FLOOR) -> str:
         raise ValueError(f"format_p: a p-value is a number between 0 and 1, not {p!r}.")
     if p < floor:
         return f"< {floor:.0e}".replace("e-0", "e-")
-    if p < 10 ** -digits:
+    if p < 10**-digits:
         return f"{p:.1e}".replace("e-0", "e-")
     return f"{p:.{digits}f}"
 
 
 def _is_p_column(name) -> bool:
     text = str(name).strip().lower()
-    return text in {"p", "p_value", "p-value", "pvalue", "p>|z|", "p>|t|", "pr(>chisq)"} or \
-        text.startswith(("p (", "p_", "p-value (", "p value"))
+    return text in {"p", "p_value", "p-value", "pvalue", "p>|z|", "p>|t|", "pr(>chisq)"} or text.startswith(
+        ("p (", "p_", "p-value (", "p value")
+    )
 
 
 def tidy(frame: pd.DataFrame, *, digits: int = 3, p_columns=None):
@@ -99,13 +100,16 @@ def tidy(frame: pd.DataFrame, *, digits: int = 3, p_columns=None):
     missing = [c for c in p_columns if c not in frame.columns]
     if missing:
         raise ValueError(f"tidy: no column {missing[0]!r}; the columns are {list(frame.columns)}.")
-    numeric = [c for c in frame.columns
-               if c not in p_columns and pd.api.types.is_float_dtype(frame[c])]
+    numeric = [c for c in frame.columns if c not in p_columns and pd.api.types.is_float_dtype(frame[c])]
     style = frame.style.format(na_rep="", escape="html")
     if numeric:
         style = style.format(precision=digits, na_rep="", subset=numeric, escape="html")
     for column in p_columns:
         # The Styler writes HTML and escapes only the data, not what a formatter returns.
-        style = style.format(lambda p: "" if p is None or (isinstance(p, float) and np.isnan(p))
-                             else html.escape(format_p(float(p))), subset=[column])
+        style = style.format(
+            lambda p: (
+                "" if p is None or (isinstance(p, float) and np.isnan(p)) else html.escape(format_p(float(p)))
+            ),
+            subset=[column],
+        )
     return style

@@ -30,9 +30,18 @@ MISSING_CODES = {77: "refusal", 88: "don't know", 99: "no answer"}
 #: The 22 attitude items of the file, in ESS order, all on 0-10 scales:
 #: name -> (question, what 0 and 10 mean).
 ESS_ITEMS = {
-    "ppltrst": ("Most people can be trusted, or you can't be too careful", "0 can't be too careful, 10 most people can be trusted"),
-    "pplfair": ("Most people try to take advantage of you, or try to be fair", "0 take advantage, 10 try to be fair"),
-    "pplhlp": ("Most of the time people helpful or mostly looking out for themselves", "0 look out for themselves, 10 people mostly helpful"),
+    "ppltrst": (
+        "Most people can be trusted, or you can't be too careful",
+        "0 can't be too careful, 10 most people can be trusted",
+    ),
+    "pplfair": (
+        "Most people try to take advantage of you, or try to be fair",
+        "0 take advantage, 10 try to be fair",
+    ),
+    "pplhlp": (
+        "Most of the time people helpful or mostly looking out for themselves",
+        "0 look out for themselves, 10 people mostly helpful",
+    ),
     "trstprl": ("Trust in country's parliament", "0 no trust at all, 10 complete trust"),
     "trstlgl": ("Trust in the legal system", "0 no trust at all, 10 complete trust"),
     "trstplc": ("Trust in the police", "0 no trust at all, 10 complete trust"),
@@ -42,21 +51,37 @@ ESS_ITEMS = {
     "trstun": ("Trust in the United Nations", "0 no trust at all, 10 complete trust"),
     "lrscale": ("Placement on left-right scale", "0 left, 10 right"),
     "stflife": ("How satisfied with life as a whole", "0 extremely dissatisfied, 10 extremely satisfied"),
-    "stfeco": ("How satisfied with present state of economy in country", "0 extremely dissatisfied, 10 extremely satisfied"),
-    "stfgov": ("How satisfied with the national government", "0 extremely dissatisfied, 10 extremely satisfied"),
-    "stfdem": ("How satisfied with the way democracy works in country", "0 extremely dissatisfied, 10 extremely satisfied"),
+    "stfeco": (
+        "How satisfied with present state of economy in country",
+        "0 extremely dissatisfied, 10 extremely satisfied",
+    ),
+    "stfgov": (
+        "How satisfied with the national government",
+        "0 extremely dissatisfied, 10 extremely satisfied",
+    ),
+    "stfdem": (
+        "How satisfied with the way democracy works in country",
+        "0 extremely dissatisfied, 10 extremely satisfied",
+    ),
     "stfedu": ("State of education in country nowadays", "0 extremely bad, 10 extremely good"),
     "stfhlth": ("State of health services in country nowadays", "0 extremely bad, 10 extremely good"),
-    "imbgeco": ("Immigration bad or good for country's economy", "0 bad for the economy, 10 good for the economy"),
+    "imbgeco": (
+        "Immigration bad or good for country's economy",
+        "0 bad for the economy, 10 good for the economy",
+    ),
     "imueclt": ("Country's cultural life undermined or enriched by immigrants", "0 undermined, 10 enriched"),
-    "imwbcnt": ("Immigrants make country worse or better place to live", "0 worse place to live, 10 better place to live"),
+    "imwbcnt": (
+        "Immigrants make country worse or better place to live",
+        "0 worse place to live, 10 better place to live",
+    ),
     "happy": ("How happy are you", "0 extremely unhappy, 10 extremely happy"),
     "rlgdgr": ("How religious are you", "0 not at all religious, 10 very religious"),
 }
 
 #: Columns of the course file (and of what :func:`load_ess` returns), in order.
-ESS_COLUMNS = (["essround", "cntry", "idno", "intnum"] + list(ESS_ITEMS)
-               + ["agea", "gndr", "dweight", "resprate"])
+ESS_COLUMNS = (
+    ["essround", "cntry", "idno", "intnum"] + list(ESS_ITEMS) + ["agea", "gndr", "dweight", "resprate"]
+)
 
 #: Columns :func:`load_ess` cannot do without.
 REQUIRED_COLUMNS = ("idno", "intnum", "pplhlp", "trstplc")
@@ -64,13 +89,15 @@ REQUIRED_COLUMNS = ("idno", "intnum", "pplhlp", "trstplc")
 # Latent attitude dimensions: institutional trust, social trust,
 # satisfaction, attitudes to immigration, religiosity.
 _FACTORS = ("inst", "social", "satis", "immig", "relig")
-_FACTOR_CORR = np.array([
-    [1.00, 0.00, 0.45, 0.25, 0.05],
-    [0.00, 1.00, 0.30, 0.30, 0.05],
-    [0.45, 0.30, 1.00, 0.20, 0.05],
-    [0.25, 0.30, 0.20, 1.00, -0.10],
-    [0.05, 0.05, 0.05, -0.10, 1.00],
-])
+_FACTOR_CORR = np.array(
+    [
+        [1.00, 0.00, 0.45, 0.25, 0.05],
+        [0.00, 1.00, 0.30, 0.30, 0.05],
+        [0.45, 0.30, 1.00, 0.20, 0.05],
+        [0.25, 0.30, 0.20, 1.00, -0.10],
+        [0.05, 0.05, 0.05, -0.10, 1.00],
+    ]
+)
 
 #: How each item other than pplhlp is generated: mean, loadings on the latent
 #: dimensions, interviewer standard deviation, respondent residual standard
@@ -133,8 +160,10 @@ ESS_TRUTH = {
     "social_loading": 0.85,  # social trust, shared with ppltrst and pplfair
     "residual_sd": 1.25,
     # Two planted interviewers (their effects are set, not drawn).
-    "planted": {4976: {"u0": -2.6, "u1": 0.0, "workload_rank": 12},
-                7519: {"u0": 0.1, "u1": 0.0, "workload_rank": 20}},
+    "planted": {
+        4976: {"u0": -2.6, "u1": 0.0, "workload_rank": 12},
+        7519: {"u0": 0.1, "u1": 0.0, "workload_rank": 20},
+    },
     # The 88 in trstplc goes to the 7519 respondent whose pplhlp is nearest this value.
     "code_respondent_pplhlp": 1,
     "pplhlp_code_rates": {77: 0.0012, 88: 0.0041, 99: 0.0006},
@@ -249,15 +278,30 @@ def simulate_ess(seed: int | None = None, truth: dict | None = None) -> pd.DataF
 
     items = {}
     for name, (mean, li, ls, lsat, lim, lrel, _, resid, *_rates) in _ITEM_SPEC.items():
-        latent = (mean + li * f["inst"] + ls * f["social"] + lsat * f["satis"] + lim * f["immig"]
-                  + lrel * f["relig"] + item_int[name][j_of] + rng.normal(0.0, resid, size=n))
+        latent = (
+            mean
+            + li * f["inst"]
+            + ls * f["social"]
+            + lsat * f["satis"]
+            + lim * f["immig"]
+            + lrel * f["relig"]
+            + item_int[name][j_of]
+            + rng.normal(0.0, resid, size=n)
+        )
         items[name] = latent
     items["trstplc"] = _to_scale(items["trstplc"])
     items["trstlgl"] = _to_scale(items["trstlgl"])
     # pplfair also has its own interviewer slope on trust in the legal system.
-    items["pplfair"] = items["pplfair"] + (t["pplfair_slope_trstlgl"] + fair_u1[j_of]) * (items["trstlgl"] - 5)
-    pplhlp = (t["intercept"] + u0[j_of] + (t["slope"] + u1[j_of]) * items["trstplc"]
-              + t["social_loading"] * f["social"] + rng.normal(0.0, t["residual_sd"], size=n))
+    items["pplfair"] = items["pplfair"] + (t["pplfair_slope_trstlgl"] + fair_u1[j_of]) * (
+        items["trstlgl"] - 5
+    )
+    pplhlp = (
+        t["intercept"]
+        + u0[j_of]
+        + (t["slope"] + u1[j_of]) * items["trstplc"]
+        + t["social_loading"] * f["social"]
+        + rng.normal(0.0, t["residual_sd"], size=n)
+    )
     items["pplhlp"] = pplhlp
     items = {name: _to_scale(items[name]) for name in ESS_ITEMS}
 
@@ -275,8 +319,16 @@ def simulate_ess(seed: int | None = None, truth: dict | None = None) -> pd.DataF
         ok = ok[np.argsort(np.abs(items["pplhlp"][ok] - who), kind="stable")]
     items["trstplc"][ok[0]] = 88
 
-    frame = pd.DataFrame({"intnum": intnum[j_of], **items, "agea": agea, "gndr": gndr,
-                          "dweight": dweight, "resprate": resprate[j_of]})
+    frame = pd.DataFrame(
+        {
+            "intnum": intnum[j_of],
+            **items,
+            "agea": agea,
+            "gndr": gndr,
+            "dweight": dweight,
+            "resprate": resprate[j_of],
+        }
+    )
     # Respondents in random order, numbered as in ESS files.
     order = rng.permutation(n)
     frame = frame.iloc[order].reset_index(drop=True)
@@ -423,7 +475,9 @@ def load_ess(path, interviewers=None, country: str = "BE", essround: int | None 
     >>> ess["trstplc"].isin([77, 88, 99]).sum()            # doctest: +SKIP
     """
     if not isinstance(path, (str, Path)):
-        raise TypeError(f"`path` must be the path of the ESS file (a string or Path), not {type(path).__name__}.")
+        raise TypeError(
+            f"`path` must be the path of the ESS file (a string or Path), not {type(path).__name__}."
+        )
     frame = _as_frame(path, "The ESS file")
     if frame.empty:
         raise ValueError(f"The ESS file {path} has no rows.")
@@ -433,7 +487,9 @@ def load_ess(path, interviewers=None, country: str = "BE", essround: int | None 
         keep = codes == str(country).upper()
         if not keep.any():
             found = ", ".join(sorted(codes.dropna().unique())[:20])
-            raise ValueError(f"The ESS file {path} has no respondents with cntry == {country!r}; it has: {found}.")
+            raise ValueError(
+                f"The ESS file {path} has no respondents with cntry == {country!r}; it has: {found}."
+            )
         frame = frame[keep.to_numpy()].copy()
         frame["cntry"] = codes[keep].to_numpy()
     if "essround" in frame.columns and essround is not None:
@@ -441,7 +497,9 @@ def load_ess(path, interviewers=None, country: str = "BE", essround: int | None 
         keep = rounds == essround
         if not keep.any():
             found = ", ".join(str(int(r)) for r in sorted(rounds.dropna().unique()))
-            raise ValueError(f"The ESS file {path} has no respondents of round {essround}; it has rounds {found}.")
+            raise ValueError(
+                f"The ESS file {path} has no respondents of round {essround}; it has rounds {found}."
+            )
         frame = frame[keep.to_numpy()].copy()
 
     if interviewers is not None:
@@ -467,8 +525,12 @@ def load_ess(path, interviewers=None, country: str = "BE", essround: int | None 
 
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
-        hint = (" Interviewer numbers may come in a separate file (interviewer or contact-form "
-                "data): pass it as `interviewers`." if "intnum" in missing else "")
+        hint = (
+            " Interviewer numbers may come in a separate file (interviewer or contact-form "
+            "data): pass it as `interviewers`."
+            if "intnum" in missing
+            else ""
+        )
         raise ValueError(
             f"The ESS file {path} lacks the column(s) {', '.join(repr(c) for c in missing)}, "
             f"which the case study needs.{hint}"

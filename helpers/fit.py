@@ -115,7 +115,8 @@ def _fast_hessian(lik):
         psi = params.get_packed(use_sqrt=False, has_fe=False)
         cov = np.atleast_2d(params.cov_re)
         sing = bool(cov.size and np.linalg.matrix_rank(cov) < cov.shape[0]) or bool(
-            np.any(np.asarray(params.vcomp) < 1e-10))
+            np.any(np.asarray(params.vcomp) < 1e-10)
+        )
         return hessian_fe(lik, params.fe_params, psi), sing
 
     return hessian
@@ -129,8 +130,14 @@ def _attempt(model, reml, method, start=None, lik=None):
     standard errors comes from its cross-products: the same matrix, without
     statsmodels' loop over clusters. The search itself is statsmodels' own.
     """
-    record = {"method": method, "start": "default" if start is None else "best so far",
-              "llf": np.nan, "converged": False, "grad_norm": np.nan, "note": ""}
+    record = {
+        "method": method,
+        "start": "default" if start is None else "best so far",
+        "llf": np.nan,
+        "converged": False,
+        "grad_norm": np.nan,
+        "note": "",
+    }
     calls = [0]
 
     def counting(loglike):
@@ -139,6 +146,7 @@ def _attempt(model, reml, method, start=None, lik=None):
             if calls[0] > MAX_EVALS:
                 raise _BudgetExceeded
             return loglike(params, profile_fe)
+
         return counted
 
     with warnings.catch_warnings(record=True) as caught:
@@ -147,12 +155,19 @@ def _attempt(model, reml, method, start=None, lik=None):
             model.hessian = _fast_hessian(lik)
         try:
             with _compat.loglike_hook(model, counting):
-                result = model.fit(reml=reml, method=method, start_params=start,
-                                   maxiter=_MAXITER.get(method, 1000))
+                result = model.fit(
+                    reml=reml, method=method, start_params=start, maxiter=_MAXITER.get(method, 1000)
+                )
         except _BudgetExceeded:
             record["note"] = f"failed: no convergence within {MAX_EVALS} log-likelihood evaluations"
             return None, record
-        except (np.linalg.LinAlgError, ValueError, FloatingPointError, OverflowError, ZeroDivisionError) as err:
+        except (
+            np.linalg.LinAlgError,
+            ValueError,
+            FloatingPointError,
+            OverflowError,
+            ZeroDivisionError,
+        ) as err:
             record["note"] = f"failed: {type(err).__name__}: {err}"
             return None, record
         finally:
@@ -170,8 +185,7 @@ def _attempt(model, reml, method, start=None, lik=None):
         return None, record
     record["llf"] = llf
     record["converged"] = bool(result.converged)
-    msgs = sorted({str(w.message).split(".")[0] for w in caught
-                   if "Retrying" not in str(w.message)})
+    msgs = sorted({str(w.message).split(".")[0] for w in caught if "Retrying" not in str(w.message)})
     record["note"] = "; ".join(msgs)
     return result, record
 
@@ -181,8 +195,13 @@ def _boundary_messages(result) -> list[str]:
     model = result.model
     names = re_names(model) if result.k_re else []
     vc_names = list(model.exog_vc.names) if model.k_vc else []
-    return _boundary_from(np.asarray(result.cov_re, dtype=float), np.atleast_1d(result.vcomp),
-                          float(result.scale), names, vc_names)
+    return _boundary_from(
+        np.asarray(result.cov_re, dtype=float),
+        np.atleast_1d(result.vcomp),
+        float(result.scale),
+        names,
+        vc_names,
+    )
 
 
 def _boundary_from(cov, vcomp, scale, names, vc_names) -> list[str]:
@@ -198,8 +217,9 @@ def _boundary_from(cov, vcomp, scale, names, vc_names) -> list[str]:
             if cov[i, i] > 1e-6 * scale and cov[j, j] > 1e-6 * scale:
                 r = cov[i, j] / np.sqrt(cov[i, i] * cov[j, j])
                 if abs(r) > 0.999:
-                    msgs.append(f"the correlation of {label(names[j])} and {label(names[i])} "
-                                f"is estimated at {r:+.3f}")
+                    msgs.append(
+                        f"the correlation of {label(names[j])} and {label(names[i])} is estimated at {r:+.3f}"
+                    )
     for name, v in zip(vc_names, vcomp):
         if v <= 1e-6 * scale:
             msgs.append(f"the variance component {name!r} is estimated at zero")
@@ -213,15 +233,21 @@ def _theta_on_boundary(model, lik, theta) -> bool:
     L[np.tril_indices(k)] = theta[: lik.k_re2]
     names = re_names(model) if k else []
     vc_names = list(model.exog_vc.names) if model.k_vc else []
-    return bool(_boundary_from(L @ L.T, np.asarray(theta[lik.k_re2:]) ** 2, 1.0, names, vc_names))
+    return bool(_boundary_from(L @ L.T, np.asarray(theta[lik.k_re2 :]) ** 2, 1.0, names, vc_names))
 
 
 def _fast_attempt(lik, label, method, start, start_label, bounded):
     """Maximise the exact profile log-likelihood with scipy; returns (theta, record)."""
     from scipy import optimize
 
-    record = {"method": label, "start": start_label, "llf": np.nan, "converged": False,
-              "grad_norm": np.nan, "note": ""}
+    record = {
+        "method": label,
+        "start": start_label,
+        "llf": np.nan,
+        "converged": False,
+        "grad_norm": np.nan,
+        "note": "",
+    }
     calls = [0]
 
     def negll(t):
@@ -244,8 +270,14 @@ def _fast_attempt(lik, label, method, start, start_label, bounded):
     objective = negll if use_grad else (lambda t: negll(t)[0])
     try:
         with np.errstate(all="ignore"):
-            res = optimize.minimize(objective, np.asarray(start, float), method=method, jac=use_grad,
-                                    bounds=lik.bounds() if bounded else None, options=options)
+            res = optimize.minimize(
+                objective,
+                np.asarray(start, float),
+                method=method,
+                jac=use_grad,
+                bounds=lik.bounds() if bounded else None,
+                options=options,
+            )
             # In the square-root parametrisation a variance of exactly zero is a
             # stationary point: the gradient there is zero whether or not the
             # likelihood rises when the variance moves off zero. Probe, and
@@ -254,8 +286,14 @@ def _fast_attempt(lik, label, method, start, start_label, bounded):
                 better = _probe_boundary(lik, np.asarray(res.x, dtype=float), -float(res.fun))
                 if better is None:
                     break
-                res = optimize.minimize(objective, better, method=method, jac=use_grad,
-                                        bounds=lik.bounds() if bounded else None, options=options)
+                res = optimize.minimize(
+                    objective,
+                    better,
+                    method=method,
+                    jac=use_grad,
+                    bounds=lik.bounds() if bounded else None,
+                    options=options,
+                )
     except _BudgetExceeded:
         record["note"] = f"failed: no convergence within {MAX_EVALS} log-likelihood evaluations"
         return None, record
@@ -271,7 +309,7 @@ def _fast_attempt(lik, label, method, start, start_label, bounded):
         return None, record
     grad = _projected_gradient(lik, theta)
     record["llf"] = float(llf)
-    record["grad_norm"] = float(np.sqrt(np.sum(grad ** 2)))
+    record["grad_norm"] = float(np.sqrt(np.sum(grad**2)))
     # scipy's own test, or (BFGS often ends with "precision loss" right at the
     # maximum) a small gradient of the profile log-likelihood.
     record["converged"] = bool(res.success) or record["grad_norm"] < 1e-3
@@ -288,7 +326,7 @@ def _canonical(lik, theta):
         L[np.tril_indices(k)] = theta[: lik.k_re2]
         L = L * np.where(np.diag(L) < 0, -1.0, 1.0)[None, :]
         theta[: lik.k_re2] = L[np.tril_indices(k)]
-    theta[lik.k_re2:] = np.abs(theta[lik.k_re2:])
+    theta[lik.k_re2 :] = np.abs(theta[lik.k_re2 :])
     return theta
 
 
@@ -312,8 +350,7 @@ def _results_at(model, lik, reml, theta):
     Hessian agrees with ``MixedLM.hessian`` to about 1e-6, see the tests).
     The log-likelihood is the exact one of ``lik``.
     """
-    from statsmodels.regression.mixed_linear_model import (MixedLMParams, MixedLMResults,
-                                                           MixedLMResultsWrapper)
+    from statsmodels.regression.mixed_linear_model import MixedLMParams, MixedLMResults, MixedLMResultsWrapper
 
     from ._lik import hessian_fe
 
@@ -322,8 +359,7 @@ def _results_at(model, lik, reml, theta):
     model.fe_pen = None
     _compat.reset_fit_state(model)
     theta = np.asarray(theta, float)
-    params = MixedLMParams.from_packed(theta, model.k_fe, model.k_re,
-                                       use_sqrt=model.use_sqrt, has_fe=False)
+    params = MixedLMParams.from_packed(theta, model.k_fe, model.k_re, use_sqrt=model.use_sqrt, has_fe=False)
     cov_re_unscaled, vcomp_unscaled = params.cov_re, params.vcomp
     parts = lik.parts(theta)
     fe_params = np.asarray(parts["beta"], dtype=float)
@@ -420,13 +456,14 @@ def _results_at_checked(model, lik, reml, theta, llf):
             return res, "", sm_llf
     res = _results_at(model, lik, reml, theta)
     inner = _compat.unwrap(res)
-    _compat.cache_value(inner, "random_effects",
-                        _random_effects_exact(lik, model, theta, inner.fe_params))
+    _compat.cache_value(inner, "random_effects", _random_effects_exact(lik, model, theta, inner.fe_params))
     shown = "not finite" if seen is None or not np.isfinite(seen) else f"{seen:.4f}"
-    note = (f"statsmodels cannot evaluate its likelihood at this singular covariance matrix "
-            f"(it gives {shown}; the exact value is {llf:.4f}), so the result was built from "
-            "the exact profile likelihood of helpers: llf, random_effects and the standard "
-            "errors come from there; the other statsmodels methods that invert cov_re may fail")
+    note = (
+        f"statsmodels cannot evaluate its likelihood at this singular covariance matrix "
+        f"(it gives {shown}; the exact value is {llf:.4f}), so the result was built from "
+        "the exact profile likelihood of helpers: llf, random_effects and the standard "
+        "errors come from there; the other statsmodels methods that invert cov_re may fail"
+    )
     return res, note, (np.nan if seen is None else seen)
 
 
@@ -434,9 +471,14 @@ def _statsmodels_check(model, result, sm_llf, llf, on_boundary):
     """Audit row: statsmodels' own log-likelihood at the chosen point, which must
     equal the exact one (its gradient is not evaluated: on thousands of clusters
     that costs more than the whole search)."""
-    record = {"method": "statsmodels (check)", "start": "best so far",
-              "llf": sm_llf if np.isfinite(sm_llf) else np.nan,
-              "converged": False, "grad_norm": np.nan, "note": ""}
+    record = {
+        "method": "statsmodels (check)",
+        "start": "best so far",
+        "llf": sm_llf if np.isfinite(sm_llf) else np.nan,
+        "converged": False,
+        "grad_norm": np.nan,
+        "note": "",
+    }
     if not (np.isfinite(sm_llf) and abs(sm_llf - llf) <= 1e-8 * max(1.0, abs(llf))):
         record["note"] = "statsmodels cannot evaluate its likelihood at this point"
         return record
@@ -449,8 +491,14 @@ def _lme4_attempt(model, lik, reml):
     """lme4's algorithm (the ``mixedlm`` package) on the design built here; (theta, record)."""
     from . import _lme4
 
-    record = {"method": "lme4 (mixedlm)", "start": "lme4 default", "llf": np.nan,
-              "converged": False, "grad_norm": np.nan, "note": ""}
+    record = {
+        "method": "lme4 (mixedlm)",
+        "start": "lme4 default",
+        "llf": np.nan,
+        "converged": False,
+        "grad_norm": np.nan,
+        "note": "",
+    }
     try:
         theta, note = _lme4.search(model, reml)
     except Exception as err:  # noqa: BLE001 - any failure of the external engine is recorded
@@ -461,8 +509,9 @@ def _lme4_attempt(model, lik, reml):
         record["note"] = "failed: non-finite log-likelihood at mixedlm's estimate"
         return None, record
     grad = _projected_gradient(lik, theta)
-    record.update(llf=float(llf), grad_norm=float(np.sqrt(np.sum(grad ** 2))),
-                  converged=": " not in note, note=note)
+    record.update(
+        llf=float(llf), grad_norm=float(np.sqrt(np.sum(grad**2))), converged=": " not in note, note=note
+    )
     return theta, record
 
 
@@ -497,12 +546,14 @@ def _fit_model(model, reml, methods):
         theta, rec = _lme4_attempt(model, lik, reml)
         add(None, rec, theta)
     else:
-        theta, rec = _fast_attempt(lik, "BFGS (profile)", "BFGS", 0.5 * default, "half default",
-                                   False)
+        theta, rec = _fast_attempt(lik, "BFGS (profile)", "BFGS", 0.5 * default, "half default", False)
         add(None, rec, theta)
     fast = [i for i in range(len(records)) if thetas[i] is not None and records[i]["converged"]]
-    best_fast = max((i for i in range(len(records)) if thetas[i] is not None),
-                    key=lambda i: records[i]["llf"], default=None)
+    best_fast = max(
+        (i for i in range(len(records)) if thetas[i] is not None),
+        key=lambda i: records[i]["llf"],
+        default=None,
+    )
 
     # 2. Do the two searches agree? Without mixedlm, statsmodels' own BFGS
     #    from the best point checks an interior maximum (with mixedlm, the
@@ -537,18 +588,19 @@ def _fit_model(model, reml, methods):
             add(*_attempt(model, reml, method, lik=lik))
     if in_doubt:
         if use_lme4:
-            theta, rec = _fast_attempt(lik, "BFGS (profile)", "BFGS", 0.5 * default,
-                                       "half default", False)
+            theta, rec = _fast_attempt(lik, "BFGS (profile)", "BFGS", 0.5 * default, "half default", False)
             add(None, rec, theta)
         cand = [i for i in range(len(records)) if thetas[i] is not None]
         if cand:
             best_any = max(cand, key=lambda i: records[i]["llf"])
-            theta, rec = _fast_attempt(lik, "Nelder-Mead (profile)", "Nelder-Mead",
-                                       thetas[best_any], "best so far", True)
+            theta, rec = _fast_attempt(
+                lik, "Nelder-Mead (profile)", "Nelder-Mead", thetas[best_any], "best so far", True
+            )
             add(None, rec, theta)
             if not records[best_any]["converged"]:
-                theta, rec = _fast_attempt(lik, "L-BFGS-B (profile)", "L-BFGS-B",
-                                           thetas[best_any], "best so far", True)
+                theta, rec = _fast_attempt(
+                    lik, "L-BFGS-B (profile)", "L-BFGS-B", thetas[best_any], "best so far", True
+                )
                 add(None, rec, theta)
 
     usable = [i for i in range(len(records)) if thetas[i] is not None and np.isfinite(records[i]["llf"])]
@@ -565,8 +617,7 @@ def _fit_model(model, reml, methods):
         # Never less than the best point found: built there, checked against
         # statsmodels' log-likelihood, or built another way if statsmodels
         # cannot represent the point.
-        best, note, sm_llf = _results_at_checked(model, lik, reml, thetas[chosen],
-                                                 records[chosen]["llf"])
+        best, note, sm_llf = _results_at_checked(model, lik, reml, thetas[chosen], records[chosen]["llf"])
         _compat.set_converged(best, conv)
         if use_lme4:
             check = _statsmodels_check(model, best, sm_llf, records[chosen]["llf"], on_boundary)
@@ -582,8 +633,7 @@ def _fit_model(model, reml, methods):
     return best, audit, bool(conv), note
 
 
-def fit_mixed(formula, data, groups, re_formula=None, reml=True, vc_formula=None,
-              methods=None, warn=True):
+def fit_mixed(formula, data, groups, re_formula=None, reml=True, vc_formula=None, methods=None, warn=True):
     """Fit a linear mixed model and make sure the estimate is the maximum.
 
     statsmodels' default ``fit()`` can stop short of the maximum of the
@@ -696,8 +746,13 @@ def fit_mixed(formula, data, groups, re_formula=None, reml=True, vc_formula=None
     inner.fit_audit = audit
     inner.fit_note = engine_note
     inner.groups_name = groups
-    inner.fit_spec = {"formula": formula, "groups": groups, "re_formula": re_formula,
-                      "vc_formula": vc_formula, "reml": bool(reml)}
+    inner.fit_spec = {
+        "formula": formula,
+        "groups": groups,
+        "re_formula": re_formula,
+        "vc_formula": vc_formula,
+        "reml": bool(reml),
+    }
 
     if warn:
         agree = audit[(audit["gap"].abs() <= LLF_TOL) & audit["converged"]]
@@ -706,21 +761,28 @@ def fit_mixed(formula, data, groups, re_formula=None, reml=True, vc_formula=None
                 f"No optimiser converged for {formula!r}; the fit with the highest "
                 f"log-likelihood ({best_llf:.4f}) is returned but may not be the maximum. "
                 "Look at result.fit_audit, simplify the random effects, or rescale predictors.",
-                OptimizerWarning, stacklevel=2)
+                OptimizerWarning,
+                stacklevel=2,
+            )
         elif len(agree) < 2:
             warnings.warn(
                 f"Only {audit.loc[chosen, 'method']} reached the highest log-likelihood "
                 f"({best_llf:.4f}) for {formula!r}; the other optimisers stopped lower. "
                 "Check result.fit_audit before trusting this fit.",
-                OptimizerWarning, stacklevel=2)
+                OptimizerWarning,
+                stacklevel=2,
+            )
         msgs = _boundary_messages(best)
         extra = f" Note: {engine_note}." if engine_note else ""
         if msgs:
             warnings.warn(
-                "The fit is on the boundary of the parameter space: " + "; ".join(msgs)
+                "The fit is on the boundary of the parameter space: "
+                + "; ".join(msgs)
                 + ". The data carry no evidence for that part of the random effects; "
                 "consider the simpler model." + extra,
-                BoundaryWarning, stacklevel=2)
+                BoundaryWarning,
+                stacklevel=2,
+            )
         elif extra:
             warnings.warn(extra.strip(), BoundaryWarning, stacklevel=2)
     return best
@@ -736,6 +798,7 @@ def _build_model(formula, rows, groups, re_formula, vc_formula):
         raise ValueError(f"Cannot build the model {formula!r} from the data: {err.message}") from None
     check_design(model.exog, model.exog_names, f"fixed-effects design of {formula!r}")
     if model.k_re:
-        check_design(model.exog_re, model.data.exog_re_names,
-                     f"random-effects design of {re_formula or '~1'!r}")
+        check_design(
+            model.exog_re, model.data.exog_re_names, f"random-effects design of {re_formula or '~1'!r}"
+        )
     return model

@@ -23,9 +23,17 @@ from scipy import stats
 from ._checks import check_columns, check_design, check_frame, formula_columns, prepare_mixed_data
 
 __all__ = [
-    "fit_glmm", "GLMMResult", "GLMMWarning", "latent_icc", "median_odds_ratio",
-    "binned_residuals", "simulated_residuals", "bootstrap_variance_test",
-    "VarianceTestResult", "plot_binned_residuals", "plot_simulated_residuals",
+    "fit_glmm",
+    "GLMMResult",
+    "GLMMWarning",
+    "latent_icc",
+    "median_odds_ratio",
+    "binned_residuals",
+    "simulated_residuals",
+    "bootstrap_variance_test",
+    "VarianceTestResult",
+    "plot_binned_residuals",
+    "plot_simulated_residuals",
 ]
 
 FAMILIES = ("binomial", "poisson")
@@ -70,8 +78,12 @@ def _check_outcome(y: pd.Series, family: str, trials: pd.Series | None) -> np.nd
         bad = ~np.isin(values, (0.0, 1.0))
         if bad.any():
             example = values[bad][0]
-            hint = (" They look like counts of successes: pass the number of trials of each row "
-                    "as `trials=` (a column name)." if integral and (values >= 0).all() else "")
+            hint = (
+                " They look like counts of successes: pass the number of trials of each row "
+                "as `trials=` (a column name)."
+                if integral and (values >= 0).all()
+                else ""
+            )
             raise ValueError(
                 f"The outcome {name!r} of a binomial (yes/no) model must be 0 or 1, but "
                 f"{int(bad.sum())} row(s) are not (e.g. {example:g}).{hint}"
@@ -93,21 +105,24 @@ def _check_outcome(y: pd.Series, family: str, trials: pd.Series | None) -> np.nd
                 "negative value(s); counts cannot be negative. Is a missing-data code left in?"
             )
         if not integral:
-            raise ValueError(f"The outcome {name!r} of a Poisson (count) model must hold whole "
-                             "numbers (counts).")
+            raise ValueError(
+                f"The outcome {name!r} of a Poisson (count) model must hold whole numbers (counts)."
+            )
     if family == "binomial":
         props = values if trials is None else values / trials.to_numpy(dtype=float)
         if np.all(props == 0) or np.all(props == 1):
-            raise ValueError(f"The outcome {name!r} is {'0' if props[0] == 0 else '1'} in every "
-                             "row: there is nothing to model.")
+            raise ValueError(
+                f"The outcome {name!r} is {'0' if props[0] == 0 else '1'} in every "
+                "row: there is nothing to model."
+            )
     elif np.all(values == 0):
-        raise ValueError(f"The outcome {name!r} is 0 in every row (every cluster is all zeros): "
-                         "there is nothing to model.")
+        raise ValueError(
+            f"The outcome {name!r} is 0 in every row (every cluster is all zeros): there is nothing to model."
+        )
     return values
 
 
-def _check_separation(y: np.ndarray, X: pd.DataFrame, trials: np.ndarray | None,
-                      family: str) -> None:
+def _check_separation(y: np.ndarray, X: pd.DataFrame, trials: np.ndarray | None, family: str) -> None:
     """Raise if the fixed effects alone predict the outcome perfectly (or nearly so)."""
     import statsmodels.api as sm
     from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
@@ -121,14 +136,12 @@ def _check_separation(y: np.ndarray, X: pd.DataFrame, trials: np.ndarray | None,
             glm = sm.GLM(endog, X.to_numpy(), family=sm.families.Binomial()).fit(maxiter=100)
         except Exception:  # noqa: BLE001 - any failure here is reported as separation below
             glm = None
-    separated = glm is None or any(issubclass(w.category, PerfectSeparationWarning)
-                                   for w in caught)
+    separated = glm is None or any(issubclass(w.category, PerfectSeparationWarning) for w in caught)
     if glm is not None and not separated:
         p = glm.fittedvalues
         separated = bool(np.any((p < 1e-8) | (p > 1 - 1e-8)) and np.max(np.abs(glm.params)) > 15)
     if separated:
-        big = ([] if glm is None else
-               [str(c) for c, b in zip(X.columns, glm.params) if abs(b) > 10])
+        big = [] if glm is None else [str(c) for c, b in zip(X.columns, glm.params) if abs(b) > 10]
         which = f" (look at {', '.join(big)})" if big else ""
         raise ValueError(
             "Perfect separation: some combination of the predictors predicts the outcome exactly"
@@ -206,11 +219,16 @@ class GLMMResult:
         odds ratio (binomial) or rate ratio (Poisson) with its interval."""
         z = self.params / self.bse
         q = stats.norm.ppf(1 - alpha / 2)
-        table = pd.DataFrame({
-            "estimate": self.params, "se": self.bse, "z": z,
-            "p_value": 2 * stats.norm.sf(np.abs(z)),
-            "ci_low": self.params - q * self.bse, "ci_high": self.params + q * self.bse,
-        })
+        table = pd.DataFrame(
+            {
+                "estimate": self.params,
+                "se": self.bse,
+                "z": z,
+                "p_value": 2 * stats.norm.sf(np.abs(z)),
+                "ci_low": self.params - q * self.bse,
+                "ci_high": self.params + q * self.bse,
+            }
+        )
         ratio = "odds_ratio" if self.family == "binomial" else "rate_ratio"
         table[ratio] = np.exp(table["estimate"])
         table[f"{ratio}_low"] = np.exp(table["ci_low"])
@@ -226,18 +244,28 @@ class GLMMResult:
             for b in names[i:]:
                 value = float(self.cov_re.loc[a, b])
                 if a == b:
-                    rows.append({"term": a, "kind": "variance", "estimate": value,
-                                 "sd_or_cor": np.sqrt(value)})
+                    rows.append(
+                        {"term": a, "kind": "variance", "estimate": value, "sd_or_cor": np.sqrt(value)}
+                    )
                 else:
                     denom = np.sqrt(self.cov_re.loc[a, a] * self.cov_re.loc[b, b])
-                    rows.append({"term": f"{a}, {b}", "kind": "covariance", "estimate": value,
-                                 "sd_or_cor": value / denom if denom > 0 else np.nan})
+                    rows.append(
+                        {
+                            "term": f"{a}, {b}",
+                            "kind": "covariance",
+                            "estimate": value,
+                            "sd_or_cor": value / denom if denom > 0 else np.nan,
+                        }
+                    )
         return pd.DataFrame(rows).set_index("term")
 
     def summary(self) -> str:
         """A printable summary: the model, the fit, the fixed effects and the variances."""
-        method = ("Laplace approximation" if self.nagq == 1
-                  else f"adaptive Gauss-Hermite quadrature, {self.nagq} points")
+        method = (
+            "Laplace approximation"
+            if self.nagq == 1
+            else f"adaptive Gauss-Hermite quadrature, {self.nagq} points"
+        )
         outcome = self.formula.split("~")[0].strip()
         if self.trials:
             outcome += f" successes out of {self.trials}"
@@ -246,8 +274,7 @@ class GLMMResult:
             f"Generalised linear mixed model ({self.family}, "
             f"{'logit' if self.family == 'binomial' else 'log'} link), fitted by maximum "
             f"likelihood ({method}) with mixedlm",
-            f"Outcome: {outcome}   Observations: {self.nobs}   Clusters ({self.groups}): "
-            f"{self.n_groups}",
+            f"Outcome: {outcome}   Observations: {self.nobs}   Clusters ({self.groups}): {self.n_groups}",
             f"Log-likelihood: {self.llf:.4f}   AIC: {self.aic:.2f}   Converged: "
             f"{'yes' if self.converged else 'NO'}   Singular (boundary): "
             f"{'YES' if self.singular else 'no'}",
@@ -261,9 +288,11 @@ class GLMMResult:
             "Note: " + self.se_note,
         ]
         if self.n_constant_clusters:
-            lines.append(f"Note: {self.n_constant_clusters} of {self.n_groups} cluster(s) have "
-                         "the same outcome in every row (all 0 or all 1); they are kept: the random "
-                         "effect shrinks their estimates towards the mean.")
+            lines.append(
+                f"Note: {self.n_constant_clusters} of {self.n_groups} cluster(s) have "
+                "the same outcome in every row (all 0 or all 1); they are kept: the random "
+                "effect shrinks their estimates towards the mean."
+            )
         for message in self.engine_warnings:
             lines.append(f"Engine warning: {message}")
         return _Text("\n".join(lines))
@@ -291,8 +320,7 @@ class GLMMResult:
         """Predicted random effects (conditional modes), one row per cluster."""
         ranef = self.engine.ranef()
         block = next(iter(ranef.values()))
-        frame = pd.DataFrame({name: np.asarray(v) for name, v in zip(self.cov_re.index,
-                                                                     block.values())})
+        frame = pd.DataFrame({name: np.asarray(v) for name, v in zip(self.cov_re.index, block.values())})
         frame.index = self._levels
         frame.index.name = self.groups
         return frame
@@ -305,10 +333,8 @@ class GLMMResult:
         cond = ranef.condVar["g"]
         rows = []
         for term, engine_term in zip(self.cov_re.index, block):
-            for g, v, s2 in zip(self._levels, np.asarray(block[engine_term]),
-                                np.asarray(cond[engine_term])):
-                rows.append({"group": g, "term": term, "estimate": float(v),
-                             "se": float(np.sqrt(s2))})
+            for g, v, s2 in zip(self._levels, np.asarray(block[engine_term]), np.asarray(cond[engine_term])):
+                rows.append({"group": g, "term": term, "estimate": float(v), "se": float(np.sqrt(s2))})
         return pd.DataFrame(rows)
 
     def simulate(self, n_sim: int = 1, seed=None) -> np.ndarray:
@@ -332,9 +358,17 @@ def _random_design(re_formula, data):
     return patsy.dmatrix(text, data, return_type="dataframe", NA_action="raise")
 
 
-def fit_glmm(formula: str, data: pd.DataFrame, groups: str, *, family: str = "binomial",
-             re_formula: str | None = None, trials: str | None = None, nagq: int = 1,
-             optimizer: str | None = None) -> GLMMResult:
+def fit_glmm(
+    formula: str,
+    data: pd.DataFrame,
+    groups: str,
+    *,
+    family: str = "binomial",
+    re_formula: str | None = None,
+    trials: str | None = None,
+    nagq: int = 1,
+    optimizer: str | None = None,
+) -> GLMMResult:
     """Fit a generalised linear mixed model by maximum likelihood.
 
     Parameters
@@ -392,8 +426,10 @@ def fit_glmm(formula: str, data: pd.DataFrame, groups: str, *, family: str = "bi
     lhs, _ = formula_columns(formula)
     check_columns(data, lhs, f"The formula {formula!r}")
     if len(lhs) != 1:
-        raise ValueError(f"The formula {formula!r} must have one outcome column on the left "
-                         "(no cbind(): give successes on the left and `trials=`).")
+        raise ValueError(
+            f"The formula {formula!r} must have one outcome column on the left "
+            "(no cbind(): give successes on the left and `trials=`)."
+        )
     outcome = lhs[0]
     if pd.api.types.is_bool_dtype(data[outcome]):
         data = data.assign(**{outcome: data[outcome].astype(int)})
@@ -408,13 +444,14 @@ def fit_glmm(formula: str, data: pd.DataFrame, groups: str, *, family: str = "bi
     work = prepare_mixed_data(formula, work, groups, re_formula)
     n_trials = None if trials is None else work[trials]
     y = _check_outcome(work[outcome], family, n_trials)
-    X = patsy.dmatrix(formula.split("~", 1)[1], work, return_type="dataframe",
-                      NA_action="raise")
+    X = patsy.dmatrix(formula.split("~", 1)[1], work, return_type="dataframe", NA_action="raise")
     check_design(X.to_numpy(), list(X.columns), "fixed effects")
     Z = _random_design(re_formula, work)
     if nagq > 1 and Z.shape[1] > 1:
-        raise ValueError("Adaptive quadrature (nagq > 1) works for a single random intercept "
-                         "only; use nagq=1 (Laplace) with random slopes.")
+        raise ValueError(
+            "Adaptive quadrature (nagq > 1) works for a single random intercept "
+            "only; use nagq=1 (Laplace) with random slopes."
+        )
     n = None if trials is None else work[trials].to_numpy(dtype=float)
     _check_separation(y, X, n, family)
 
@@ -434,8 +471,9 @@ def fit_glmm(formula: str, data: pd.DataFrame, groups: str, *, family: str = "bi
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         fit = glmer(engine_formula, frame, **kwargs)
-    messages = list(dict.fromkeys(str(w.message) for w in caught
-                                  if not issubclass(w.category, DeprecationWarning)))
+    messages = list(
+        dict.fromkeys(str(w.message) for w in caught if not issubclass(w.category, DeprecationWarning))
+    )
     for message in messages:
         warnings.warn(f"mixedlm: {message}", GLMMWarning, stacklevel=2)
 
@@ -444,20 +482,31 @@ def fit_glmm(formula: str, data: pd.DataFrame, groups: str, *, family: str = "bi
     vcov = np.asarray(fit.vcov(), dtype=float)
     cov_re = np.asarray(fit.VarCorr().get_cov("g"), dtype=float).reshape(Z.shape[1], Z.shape[1])
     props = y if n is None else y / n
-    constant = (pd.Series(props, index=work.index).groupby(work[groups])
-                .agg(lambda s: s.min() == s.max()))
+    constant = pd.Series(props, index=work.index).groupby(work[groups]).agg(lambda s: s.min() == s.max())
     return GLMMResult(
-        formula=formula, re_formula=re_formula, groups=groups, family=family, nagq=int(nagq),
+        formula=formula,
+        re_formula=re_formula,
+        groups=groups,
+        family=family,
+        nagq=int(nagq),
         trials=trials,
         params=pd.Series(beta, index=names, name="estimate"),
         bse=pd.Series(np.sqrt(np.diag(vcov)), index=names, name="se"),
         cov_params=pd.DataFrame(vcov, index=names, columns=names),
         cov_re=pd.DataFrame(cov_re, index=list(Z.columns), columns=list(Z.columns)),
-        llf=float(fit.logLik().value), nobs=len(work), n_groups=int(work[groups].nunique()),
-        converged=bool(fit.converged), singular=bool(fit.isSingular()),
-        data=work, engine=fit, engine_warnings=messages,
+        llf=float(fit.logLik().value),
+        nobs=len(work),
+        n_groups=int(work[groups].nunique()),
+        converged=bool(fit.converged),
+        singular=bool(fit.isSingular()),
+        data=work,
+        engine=fit,
+        engine_warnings=messages,
         n_constant_clusters=int(constant.sum()) if family == "binomial" else 0,
-        _y=y, _n=n, _X=X, _Z=Z,
+        _y=y,
+        _n=n,
+        _X=X,
+        _Z=Z,
     )
 
 
@@ -468,8 +517,10 @@ def _random_intercept_variance(result: GLMMResult, what: str) -> float:
     if not isinstance(result, GLMMResult):
         raise TypeError(f"{what} needs a fit from helpers.fit_glmm, not {type(result).__name__}.")
     if result.cov_re.shape != (1, 1):
-        raise ValueError(f"{what} is defined here for a random-intercept model only (this fit "
-                         f"has random effects {', '.join(result.cov_re.index)}).")
+        raise ValueError(
+            f"{what} is defined here for a random-intercept model only (this fit "
+            f"has random effects {', '.join(result.cov_re.index)})."
+        )
     return float(result.cov_re.iloc[0, 0])
 
 
@@ -482,9 +533,11 @@ def latent_icc(result: GLMMResult) -> float:
     """
     tau2 = _random_intercept_variance(result, "latent_icc")
     if result.family != "binomial":
-        raise ValueError("latent_icc is for binomial (logit) models: a Poisson model has no "
-                         "single residual variance on the latent scale.")
-    return tau2 / (tau2 + np.pi ** 2 / 3)
+        raise ValueError(
+            "latent_icc is for binomial (logit) models: a Poisson model has no "
+            "single residual variance on the latent scale."
+        )
+    return tau2 / (tau2 + np.pi**2 / 3)
 
 
 def median_odds_ratio(result_or_variance) -> float:
@@ -506,8 +559,7 @@ def median_odds_ratio(result_or_variance) -> float:
 # ------------------------------------------------------------------------ residuals
 
 
-def binned_residuals(result: GLMMResult, bins: int | None = None,
-                     conditional: bool = True) -> pd.DataFrame:
+def binned_residuals(result: GLMMResult, bins: int | None = None, conditional: bool = True) -> pd.DataFrame:
     """Binned residuals of a binary or binomial model (Gelman & Hill 2007, sec. 5.6).
 
     Rows are sorted by predicted probability and cut into ``bins`` groups of about equal size
@@ -527,8 +579,15 @@ def binned_residuals(result: GLMMResult, bins: int | None = None,
         w = n[idx]
         p_bar = np.average(p[idx], weights=w)
         resid = np.average(observed[idx] - p[idx], weights=w)
-        rows.append({"bin": k, "n": float(w.sum()), "predicted": p_bar, "residual": resid,
-                     "band": 2 * np.sqrt(p_bar * (1 - p_bar) / w.sum())})
+        rows.append(
+            {
+                "bin": k,
+                "n": float(w.sum()),
+                "predicted": p_bar,
+                "residual": resid,
+                "band": 2 * np.sqrt(p_bar * (1 - p_bar) / w.sum()),
+            }
+        )
     table = pd.DataFrame(rows).set_index("bin")
     table["outside"] = table["residual"].abs() > table["band"]
     return table
@@ -608,8 +667,9 @@ def bootstrap_variance_test(result: GLMMResult, n_boot: int = 99, seed=0) -> Var
             llf_alt = float(alt.logLik().value)
         boot[b] = max(0.0, 2 * (llf_alt - _glm_loglik(result, _glm_null(result, y_star))))
     p_boot = (1 + np.sum(boot >= lr - 1e-8)) / (1 + n_boot)
-    return VarianceTestResult(statistic=lr, p_value_mixture=p_mix, p_value_bootstrap=p_boot,
-                              n_boot=n_boot, boot_statistics=boot)
+    return VarianceTestResult(
+        statistic=lr, p_value_mixture=p_mix, p_value_bootstrap=p_boot, n_boot=n_boot, boot_statistics=boot
+    )
 
 
 # ------------------------------------------------------------------------ plots
@@ -623,8 +683,7 @@ def plot_binned_residuals(data: pd.DataFrame, *, ax=None, color=None, **kwargs):
     ax = ax or plt.gca()
     order = data.sort_values("predicted")
     ax.plot(order["predicted"], order["band"], color="0.55", linewidth=1)
-    ax.plot(order["predicted"], -order["band"], color="0.55", linewidth=1,
-            label="+-2 standard errors")
+    ax.plot(order["predicted"], -order["band"], color="0.55", linewidth=1, label="+-2 standard errors")
     ax.axhline(0, color="0.3", linewidth=0.8, linestyle="--")
     kwargs.setdefault("s", 22)
     ax.scatter(order["predicted"], order["residual"], color=color or "C0", zorder=3, **kwargs)

@@ -36,15 +36,15 @@ def _conditional(blocks, sol):
     lam, C = sol["lam"], blocks.C
     # G_j = Lambda M_j^{-1} Lambda': W_j = I - Z_j G_j Z_j'.
     G = lam @ np.linalg.solve(sol["M"], np.broadcast_to(lam.T, sol["M"].shape))
-    g = G[blocks.cluster_of]                                # (n, q, q)
-    ZX = C[:, p:p + q, :p][blocks.cluster_of]               # Z_j'X_j for each row
-    zG = np.einsum("ni,nij->nj", Z, g)                      # z_i' G_j
-    w_ii = 1.0 - np.einsum("nj,nj->n", zG, Z)               # diag of W
-    WX = X - np.einsum("nj,njk->nk", zG, ZX)                # rows of W X
+    g = G[blocks.cluster_of]  # (n, q, q)
+    ZX = C[:, p : p + q, :p][blocks.cluster_of]  # Z_j'X_j for each row
+    zG = np.einsum("ni,nij->nj", Z, g)  # z_i' G_j
+    w_ii = 1.0 - np.einsum("nj,nj->n", zG, Z)  # diag of W
+    WX = X - np.einsum("nj,njk->nk", zG, ZX)  # rows of W X
     A_inv = np.linalg.inv(sol["A"])
     hat = 1.0 - w_ii + np.einsum("nk,kl,nl->n", WX, A_inv, WX)
     # EBLUPs b_j = G_j Z_j'(y_j - X_j beta); conditional residual y - X beta - Z b.
-    Zr = C[:, p:p + q, p + q] - C[:, p:p + q, :p] @ sol["beta"]
+    Zr = C[:, p : p + q, p + q] - C[:, p : p + q, :p] @ sol["beta"]
     b = np.einsum("jkl,jl->jk", G, Zr)
     resid = y - X @ sol["beta"] - np.einsum("nk,nk->n", Z, b[blocks.cluster_of])
     return hat, resid
@@ -207,8 +207,10 @@ def influence(result, level: str = "group", rows=None) -> pd.DataFrame:
         positions = [labels.get_loc(u) for u in units]
 
     with one_blas_thread():
-        out = [_deleted(blocks, unit_pos, level, beta, A, s2, comp_full, fe_names, comp_names)
-               for unit_pos in positions]
+        out = [
+            _deleted(blocks, unit_pos, level, beta, A, s2, comp_full, fe_names, comp_names)
+            for unit_pos in positions
+        ]
     name = "group" if level == "group" else "row"
     return pd.DataFrame(out, index=pd.Index(units, name=name))
 
@@ -226,8 +228,7 @@ def _deleted(blocks, pos, level, beta, A, s2, comp_full, fe_names, comp_names):
     sol = blocks.refit(C, blocks.n - n_del)
     d = sol["beta"] - beta
     se = np.sqrt(np.diag(sol["sigma2"] * np.linalg.inv(sol["A"])))
-    row = {"n_deleted": n_del,
-           "cooks_distance": float(d @ A @ d / (s2 * blocks.p))}
+    row = {"n_deleted": n_del, "cooks_distance": float(d @ A @ d / (s2 * blocks.p))}
     row.update({f"dfbetas:{t}": v for t, v in zip(fe_names, d / se)})
     change = _components(*blocks.covariances(sol)) - comp_full
     row.update({f"change:{c}": v for c, v in zip(comp_names, change)})
@@ -235,8 +236,7 @@ def _deleted(blocks, pos, level, beta, A, s2, comp_full, fe_names, comp_names):
     return row
 
 
-def influence_plot(data, *, measure: str = "cooks_distance", label: int = 3, ax=None,
-                   **kwargs):
+def influence_plot(data, *, measure: str = "cooks_distance", label: int = 3, ax=None, **kwargs):
     """Caterpillar-style plot of one influence measure, one line per cluster, sorted.
 
     Parameters
@@ -275,9 +275,15 @@ def influence_plot(data, *, measure: str = "cooks_distance", label: int = 3, ax=
     named = list(zip(ypos, values.loc[order].items()))[-label:] if label else []
     for k, (y, (name, v)) in enumerate(named):
         shift = 4 + 26 * (k % 2)  # alternate distances: neighbouring rows stay legible
-        ax.annotate(str(name), (v, y), xytext=(shift if v >= 0 else -shift, 0),
-                    textcoords="offset points", va="center",
-                    ha="left" if v >= 0 else "right", fontsize="small")
+        ax.annotate(
+            str(name),
+            (v, y),
+            xytext=(shift if v >= 0 else -shift, 0),
+            textcoords="offset points",
+            va="center",
+            ha="left" if v >= 0 else "right",
+            fontsize="small",
+        )
     ax.margins(x=0.15)  # room for the names
     ax.set_yticks([])
     ax.set_ylabel(f"{data.index.name or 'cluster'}s, sorted by |{measure}|")

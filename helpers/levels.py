@@ -69,15 +69,18 @@ def variance_shares(result, group_label=None) -> pd.DataFrame:
     """
     model = getattr(result, "model", None)
     if model is None or not hasattr(result, "cov_re") or not hasattr(model, "exog_vc"):
-        raise TypeError("variance_shares needs a fitted mixed model (from helpers.fit_mixed), "
-                        f"not {type(result).__name__}.")
+        raise TypeError(
+            "variance_shares needs a fitted mixed model (from helpers.fit_mixed), "
+            f"not {type(result).__name__}."
+        )
     cov_re = np.atleast_2d(np.asarray(result.cov_re, dtype=float))
     k_re = cov_re.shape[0] if cov_re.size else 0
     if k_re > 1 or (k_re == 1 and not np.all(np.asarray(model.exog_re) == 1.0)):
         raise ValueError(
             "variance_shares needs random intercepts only: this model has a random slope in "
             "re_formula, whose variance depends on the predictor's value. Fit the "
-            "random-intercept model (re_formula='1') to partition the variance by level.")
+            "random-intercept model (re_formula='1') to partition the variance by level."
+        )
     rows = {}
     if k_re == 1:
         label = group_label or getattr(result, "groups_name", None) or "groups"
@@ -87,7 +90,8 @@ def variance_shares(result, group_label=None) -> pd.DataFrame:
         if not _is_indicator(mats):
             raise ValueError(
                 f"variance_shares needs random intercepts only: the vc_formula component "
-                f"{name!r} is not a 0/1 indicator (a random slope?). Use '0 + C(column)'.")
+                f"{name!r} is not a 0/1 indicator (a random slope?). Use '0 + C(column)'."
+            )
         rows[name] = float(variance)
     rows["Residual"] = float(result.scale)
     table = pd.DataFrame({"variance": pd.Series(rows)})

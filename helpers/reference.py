@@ -23,7 +23,8 @@ def _store_dir() -> Path:
             return candidate
     raise FileNotFoundError(
         "The reference store was not found: expected tests/reference/ (in the repository) or "
-        "reference/ (in the course pack) next to the helpers folder.")
+        "reference/ (in the course pack) next to the helpers folder."
+    )
 
 
 @lru_cache(maxsize=1)
@@ -103,18 +104,19 @@ def compare(prefix: str, ours, *, slack=None) -> pd.DataFrame:
         against the print").
     """
     rows = values(prefix)
-    keys = rows["id"].str[len(prefix):]
+    keys = rows["id"].str[len(prefix) :]
     if ours and all(isinstance(v, Mapping) for v in ours.values()):
         columns = dict(ours)
     else:
         columns = {"this page": ours}
-    table = pd.DataFrame({"reported": rows["value"].to_numpy(),
-                          "digits": rows["digits"].astype(int).to_numpy()}, index=keys.to_numpy())
+    table = pd.DataFrame(
+        {"reported": rows["value"].to_numpy(), "digits": rows["digits"].astype(int).to_numpy()},
+        index=keys.to_numpy(),
+    )
     for label, column in columns.items():
         unknown = set(column) - set(keys)
         if unknown:
-            raise KeyError(f"no reference row {sorted(unknown)} under {prefix!r}; "
-                           f"the rows are {list(keys)}")
+            raise KeyError(f"no reference row {sorted(unknown)} under {prefix!r}; the rows are {list(keys)}")
         table[label] = pd.Series({k: float(v) for k, v in column.items()}).reindex(table.index)
     first = table[next(iter(columns))]
     extra = pd.Series(slack or {}, dtype=float).reindex(table.index).fillna(0.0)

@@ -73,9 +73,7 @@ def simulate_hospitals(seed: int = 20260101) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     rows = []
     patient = 0
-    for h, (n, mu, sq) in enumerate(
-        zip(t["n_patients"], t["severity_mean"], t["staff_quality"]), start=1
-    ):
+    for h, (n, mu, sq) in enumerate(zip(t["n_patients"], t["severity_mean"], t["staff_quality"]), start=1):
         u = rng.normal(0.0, t["hospital_sd"])
         severity = np.clip(rng.normal(mu, 1.0, size=n), 0, 10)
         resilience = rng.normal(0.0, 1.0, size=n)
@@ -200,8 +198,9 @@ def simulate_clinics(seed: int = 5150) -> pd.DataFrame:
             score = 10 - score
         for i in range(n):
             patient += 1
-            rows.append({"clinic": label, "patient": patient, "wait": int(wait[i]),
-                         "satisfaction": int(score[i])})
+            rows.append(
+                {"clinic": label, "patient": patient, "wait": int(wait[i]), "satisfaction": int(score[i])}
+            )
     return pd.DataFrame(rows)
 
 
@@ -241,4 +240,3 @@ def write_course_data(directory: Path | str = DATA_DIR) -> dict[str, str]:
     lines = "".join(f"{digest}  {fname}\n" for fname, digest in sorted(sums.items()))
     (directory / "SHA256SUMS").write_text(lines)
     return sums
-

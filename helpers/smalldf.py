@@ -59,10 +59,14 @@ class SmallSampleTest:
 
     def __str__(self) -> str:
         if self.num_df == 1:
-            return (f"{self.method}: t = {self.t:.3f}, df = {self.den_df:.2f}, "
-                    f"p = {self.p_value:.3g} (SE {self.se:.4g})")
-        return (f"{self.method}: F = {self.statistic:.3f} on {self.num_df} and "
-                f"{self.den_df:.2f} df, p = {self.p_value:.3g}")
+            return (
+                f"{self.method}: t = {self.t:.3f}, df = {self.den_df:.2f}, "
+                f"p = {self.p_value:.3g} (SE {self.se:.4g})"
+            )
+        return (
+            f"{self.method}: F = {self.statistic:.3f} on {self.num_df} and "
+            f"{self.den_df:.2f} df, p = {self.p_value:.3g}"
+        )
 
 
 def _contrast(inner, L):
@@ -86,12 +90,15 @@ def _contrast(inner, L):
 def _reml_fit(result):
     inner = check_fit(result)
     if not getattr(inner.model, "reml", True):
-        raise ValueError("small-sample tests need a REML fit (fit_mixed(..., reml=True)): "
-                         "the df approximations are derived for REML.")
+        raise ValueError(
+            "small-sample tests need a REML fit (fit_mixed(..., reml=True)): "
+            "the df approximations are derived for REML."
+        )
     return inner
 
 
 # --- Satterthwaite --------------------------------------------------------------------------
+
 
 def _varpar_functions(blocks):
     """Deviance and Var(beta) as functions of varpar = (theta, sigma), as lmerTest."""
@@ -125,7 +132,7 @@ def _hessian(f, x, rel=3e-3):
         for i in range(k):
             for j in range(i, k):
                 ei, ej = np.eye(k)[i] * h[i], np.eye(k)[j] * h[j]
-                val = (f(x + ei + ej) - f(x + ei - ej) - f(x - ei + ej) + f(x - ei - ej))
+                val = f(x + ei + ej) - f(x + ei - ej) - f(x - ei + ej) + f(x - ei - ej)
                 H[i, j] = H[j, i] = val / (4 * h[i] * h[j])
         return H
 
@@ -160,7 +167,7 @@ def _satterthwaite_parts(inner):
 def _satt_df(l, V, jac, cov_vp):
     var = float(l @ V @ l)
     grad = np.array([l @ J @ l for J in jac])
-    return 2 * var ** 2 / float(grad @ cov_vp @ grad), var
+    return 2 * var**2 / float(grad @ cov_vp @ grad), var
 
 
 def satterthwaite(result, L) -> SmallSampleTest:
@@ -201,8 +208,7 @@ def satterthwaite(result, L) -> SmallSampleTest:
     if q == 1:
         df, var = _satt_df(L[0], V, jac, cov_vp)
         t = float(L[0] @ beta) / np.sqrt(var)
-        return SmallSampleTest(t ** 2, t, 1, df, 2 * stats.t.sf(abs(t), df), np.sqrt(var),
-                               "Satterthwaite")
+        return SmallSampleTest(t**2, t, 1, df, 2 * stats.t.sf(abs(t), df), np.sqrt(var), "Satterthwaite")
     d, P = np.linalg.eigh(L @ V @ L.T)
     rotated = P.T @ L
     t2 = (rotated @ beta) ** 2 / d
@@ -214,6 +220,7 @@ def satterthwaite(result, L) -> SmallSampleTest:
 
 
 # --- Kenward-Roger ------------------------------------------------------------------------------
+
 
 def _kr_parts(inner):
     """Phi, the adjusted Phi_A, the P_r matrices and W (as pbkrtest's vcovAdj)."""
@@ -267,8 +274,7 @@ def _kr_ddf(L, Phi, P, W):
     Theta = L.T @ np.linalg.solve(L @ Phi @ L.T, L)
     ThetaV = Theta @ Phi
     u = [ThetaV @ Pi @ Phi for Pi in P]
-    A1 = sum(W[i, j] * np.trace(u[i]) * np.trace(u[j])
-             for i in range(len(P)) for j in range(len(P)))
+    A1 = sum(W[i, j] * np.trace(u[i]) * np.trace(u[j]) for i in range(len(P)) for j in range(len(P)))
     A2 = sum(W[i, j] * np.sum(u[i] * u[j].T) for i in range(len(P)) for j in range(len(P)))
     B = (A1 + 6 * A2) / (2 * q)
     g = ((q + 1) * A1 - (q + 4) * A2) / ((q + 2) * A2)
@@ -277,7 +283,7 @@ def _kr_ddf(L, Phi, P, W):
     c3 = (q + 2 - g) / (3 * q + 2 * (1 - g))
     E_star = 1 / (1 - A2 / q)
     V_star = (2 / q) * (1 + c1 * B) / ((1 - c2 * B) ** 2 * (1 - c3 * B))
-    rho = V_star / (2 * E_star ** 2)
+    rho = V_star / (2 * E_star**2)
     m = 4 + (q + 2) / (q * rho - 1)
     lam = m / (E_star * (m - 2))
     return m, lam
@@ -319,7 +325,7 @@ def kenward_roger(result, L) -> SmallSampleTest:
     if q == 1:
         se = float(np.sqrt(L[0] @ Phi_A @ L[0]))
         t = float(Lb[0]) / se
-        return SmallSampleTest(t ** 2, t, 1, m, 2 * stats.t.sf(abs(t), m), se, "Kenward-Roger")
+        return SmallSampleTest(t**2, t, 1, m, 2 * stats.t.sf(abs(t), m), se, "Kenward-Roger")
     Fs = lam * F
     return SmallSampleTest(Fs, np.nan, q, m, stats.f.sf(Fs, q, m), np.nan, "Kenward-Roger")
 
@@ -350,9 +356,18 @@ def small_sample_tests(result) -> pd.DataFrame:
         df_s, _ = _satt_df(l, V, jac, cov_vp)
         m, _ = _kr_ddf(l[None, :], Phi, P, W)
         se_kr = np.sqrt(Phi_A[i, i])
-        rows.append({"term": name, "estimate": beta[i], "se": se, "z": z,
-                     "p (z)": 2 * stats.norm.sf(abs(z)),
-                     "df (Satt.)": df_s, "p (Satt.)": 2 * stats.t.sf(abs(z), df_s),
-                     "se (KR)": se_kr, "df (KR)": m,
-                     "p (KR)": 2 * stats.t.sf(abs(beta[i] / se_kr), m)})
+        rows.append(
+            {
+                "term": name,
+                "estimate": beta[i],
+                "se": se,
+                "z": z,
+                "p (z)": 2 * stats.norm.sf(abs(z)),
+                "df (Satt.)": df_s,
+                "p (Satt.)": 2 * stats.t.sf(abs(z), df_s),
+                "se (KR)": se_kr,
+                "df (KR)": m,
+                "p (KR)": 2 * stats.t.sf(abs(beta[i] / se_kr), m),
+            }
+        )
     return pd.DataFrame(rows).set_index("term")

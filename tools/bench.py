@@ -28,8 +28,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 #: name, data set, formula, groups, re_formula, reml
 FITS = [
-    ("schools, random intercept", "schools", "ExamScore ~ SchoolQuality + StudentGender + StudentAge",
-     "SchoolID", None, True),
+    (
+        "schools, random intercept",
+        "schools",
+        "ExamScore ~ SchoolQuality + StudentGender + StudentAge",
+        "SchoolID",
+        None,
+        True,
+    ),
     ("sleepstudy, random slope", "sleepstudy", "Reaction ~ Days", "Subject", "~Days", True),
     ("Exam, empty model, ML (trap)", "exam", "normexam ~ 1", "school", None, False),
     ("Exam, random slope, ML", "exam", "normexam ~ standLRT", "school", "~standLRT", False),
@@ -69,8 +75,9 @@ def bench_fits(repeats: int) -> list[tuple]:
         d_llf, o = default().llf, ours()
         t_default = _median_time(default, repeats)
         t_ours = _median_time(ours, repeats)
-        rows.append((label, len(data), t_default, t_ours, t_ours / t_default, o.llf - d_llf,
-                     len(o.fit_audit)))
+        rows.append(
+            (label, len(data), t_default, t_ours, t_ours / t_default, o.llf - d_llf, len(o.fit_audit))
+        )
     return rows
 
 
@@ -103,18 +110,52 @@ def bench_bootstrap(n_boot: int = 40) -> list[tuple]:
 
 #: name, data set, formula, groups, re_formula, reml, the same model in lme4's syntax
 ENGINE_CASES = [
-    ("sleepstudy, random slope, REML", "sleepstudy", "Reaction ~ Days", "Subject", "~Days", True,
-     "Reaction ~ Days + (Days | Subject)"),
-    ("Exam, random slope, ML", "exam", "normexam ~ standLRT", "school", "~standLRT", False,
-     "normexam ~ standLRT + (standLRT | school)"),
-    ("HSB, random slope, REML", "hsb", "mAch ~ cses + meanses", "school", "~cses", True,
-     "mAch ~ cses + meanses + (cses | school)"),
-    ("ScotsSec, random slope, ML (boundary)", "scotssec", "attain ~ verbal + sex", "primary",
-     "~verbal", False, "attain ~ verbal + sex + (verbal | primary)"),
-    ("egsingle, random slope, ML", "egsingle", "math ~ year", "childid", "~year", False,
-     "math ~ year + (year | childid)"),
-    ("simulated 20,000 x 2,000, random slope", "sim20k", "y ~ x", "g", "~x", True,
-     "y ~ x + (x | g)"),
+    (
+        "sleepstudy, random slope, REML",
+        "sleepstudy",
+        "Reaction ~ Days",
+        "Subject",
+        "~Days",
+        True,
+        "Reaction ~ Days + (Days | Subject)",
+    ),
+    (
+        "Exam, random slope, ML",
+        "exam",
+        "normexam ~ standLRT",
+        "school",
+        "~standLRT",
+        False,
+        "normexam ~ standLRT + (standLRT | school)",
+    ),
+    (
+        "HSB, random slope, REML",
+        "hsb",
+        "mAch ~ cses + meanses",
+        "school",
+        "~cses",
+        True,
+        "mAch ~ cses + meanses + (cses | school)",
+    ),
+    (
+        "ScotsSec, random slope, ML (boundary)",
+        "scotssec",
+        "attain ~ verbal + sex",
+        "primary",
+        "~verbal",
+        False,
+        "attain ~ verbal + sex + (verbal | primary)",
+    ),
+    (
+        "egsingle, random slope, ML",
+        "egsingle",
+        "math ~ year",
+        "childid",
+        "~year",
+        False,
+        "math ~ year + (year | childid)",
+    ),
+    ("simulated 20,000 x 2,000, random slope", "sim20k", "y ~ x", "g", "~x", True, "y ~ x + (x | g)"),
 ]
 
 
@@ -159,8 +200,9 @@ def bench_engine(repeats: int) -> list[tuple]:
         ref_llf = float(ref.logLik().value) if hasattr(ref.logLik(), "value") else float(ref.logLik())
         t_ref = _median_time(reference, repeats)
         t_ours = _median_time(ours, repeats)
-        rows.append((label, len(data), t_ours, t_ref, t_ours / t_ref, float(o.llf) - ref_llf,
-                     len(o.fit_audit)))
+        rows.append(
+            (label, len(data), t_ours, t_ref, t_ours / t_ref, float(o.llf) - ref_llf, len(o.fit_audit))
+        )
     return rows
 
 
@@ -168,11 +210,22 @@ def bench_engine(repeats: int) -> list[tuple]:
 #: the lme4 formula. fit_mixed runs statsmodels' optimisers here (mixedlm is given designs
 #: with random intercepts and slopes only), so these are the slow cases.
 VC_CASES = [
-    ("egsingle, three levels, REML", "egsingle", "math ~ year", "schoolid",
-     {"child": "0 + C(childid)"}, "math ~ year + (1 | schoolid/childid)"),
-    ("ScotsSec, crossed, REML", "scotssec", "attain ~ 1", "everyone",
-     {"primary": "0 + C(primary)", "secondary": "0 + C(second)"},
-     "attain ~ 1 + (1 | primary) + (1 | second)"),
+    (
+        "egsingle, three levels, REML",
+        "egsingle",
+        "math ~ year",
+        "schoolid",
+        {"child": "0 + C(childid)"},
+        "math ~ year + (1 | schoolid/childid)",
+    ),
+    (
+        "ScotsSec, crossed, REML",
+        "scotssec",
+        "attain ~ 1",
+        "everyone",
+        {"primary": "0 + C(primary)", "secondary": "0 + C(second)"},
+        "attain ~ 1 + (1 | primary) + (1 | second)",
+    ),
 ]
 
 
@@ -195,8 +248,7 @@ def bench_vc(repeats: int = 1) -> list[tuple]:
         def ours():
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                return helpers.fit_mixed(formula, data, groups, re_formula=re_formula,
-                                         vc_formula=vc_formula)
+                return helpers.fit_mixed(formula, data, groups, re_formula=re_formula, vc_formula=vc_formula)
 
         ref = reference()
         ref_llf = float(ref.logLik().value) if hasattr(ref.logLik(), "value") else float(ref.logLik())
@@ -204,8 +256,9 @@ def bench_vc(repeats: int = 1) -> list[tuple]:
         start = time.perf_counter()
         o = ours()
         t_ours = time.perf_counter() - start
-        rows.append((label, len(data), t_ours, t_ref, t_ours / t_ref, float(o.llf) - ref_llf,
-                     len(o.fit_audit)))
+        rows.append(
+            (label, len(data), t_ours, t_ref, t_ours / t_ref, float(o.llf) - ref_llf, len(o.fit_audit))
+        )
     return rows
 
 
@@ -247,33 +300,41 @@ def engine_report(repeats: int, n_boot: int = 500) -> None:
     import statistics as st
 
     print(f"fit_mixed vs mixedlm (lme4's algorithm), median of {repeats}; the audit is on")
-    print(f"{'model':40s} {'rows':>6s} {'fit_mixed s':>11s} {'mixedlm s':>10s} {'ratio':>6s} "
-          f"{'llf diff':>10s} {'runs':>5s}")
+    print(
+        f"{'model':40s} {'rows':>6s} {'fit_mixed s':>11s} {'mixedlm s':>10s} {'ratio':>6s} "
+        f"{'llf diff':>10s} {'runs':>5s}"
+    )
     rows = bench_engine(repeats)
     for label, n, t_ours, t_ref, ratio, diff, runs in rows:
         print(f"{label:40s} {n:6d} {t_ours:11.3f} {t_ref:10.3f} {ratio:6.2f} {diff:10.2e} {runs:5d}")
     ratios = [r[4] for r in rows]
-    print(f"median ratio {st.median(ratios):.2f} (goal <= 2), worst {max(ratios):.2f} (goal <= 5); "
-          "'llf diff': fit_mixed's log-likelihood minus mixedlm's; 'runs': rows of fit_audit.")
+    print(
+        f"median ratio {st.median(ratios):.2f} (goal <= 2), worst {max(ratios):.2f} (goal <= 5); "
+        "'llf diff': fit_mixed's log-likelihood minus mixedlm's; 'runs': rows of fit_audit."
+    )
     print("\nPart III variance-component models (vc_formula; one fit_mixed run each; goal: seconds)")
     for label, n, t_ours, t_ref, ratio, diff, runs in bench_vc():
         print(f"{label:40s} {n:6d} {t_ours:11.3f} {t_ref:10.3f} {ratio:6.2f} {diff:10.2e} {runs:5d}")
     n_boot, t_ours, t_ref, ratio, p_ours, p_ref = bench_bootstrap_engine(n_boot)
     print(f"\nbootstrap LRT, sleepstudy random intercept vs slope (ML), {n_boot} replicates")
-    print(f"bootstrap_lrt {t_ours:.1f} s, loop over mixedlm fits {t_ref:.1f} s, ratio {ratio:.2f} "
-          f"(goal <= 0.5); p-values {p_ours:.4f} and {p_ref:.4f}")
+    print(
+        f"bootstrap_lrt {t_ours:.1f} s, loop over mixedlm fits {t_ref:.1f} s, ratio {ratio:.2f} "
+        f"(goal <= 0.5); p-values {p_ours:.4f} and {p_ref:.4f}"
+    )
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="repeats per fit (median)")
-    parser.add_argument("--engine-only", action="store_true",
-                        help="only fit_mixed vs mixedlm and the bootstrap line")
+    parser.add_argument(
+        "--engine-only", action="store_true", help="only fit_mixed vs mixedlm and the bootstrap line"
+    )
     parser.add_argument("--n-boot", type=int, default=500, help="bootstrap replicates (500)")
     parser.add_argument("--no-book", action="store_true", help="skip the build figures")
     parser.add_argument("--no-test", action="store_true", help="build figures without make test")
-    parser.add_argument("--cold-cache", action="store_true",
-                        help="install with an empty uv cache, as on a new machine")
+    parser.add_argument(
+        "--cold-cache", action="store_true", help="install with an empty uv cache, as on a new machine"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the fresh clone and its log")
     args = parser.parse_args(argv)
 
@@ -283,8 +344,10 @@ def main(argv=None) -> int:
     print()
 
     print(f"fit_mixed vs one default statsmodels fit (median of {args.repeats})")
-    print(f"{'model':34s} {'rows':>6s} {'default s':>10s} {'fit_mixed s':>12s} {'ratio':>6s} "
-          f"{'llf gain':>9s} {'runs':>5s}")
+    print(
+        f"{'model':34s} {'rows':>6s} {'default s':>10s} {'fit_mixed s':>12s} {'ratio':>6s} "
+        f"{'llf gain':>9s} {'runs':>5s}"
+    )
     for label, n, t_default, t_ours, ratio, gain, runs in bench_fits(args.repeats):
         print(f"{label:34s} {n:6d} {t_default:10.3f} {t_ours:12.3f} {ratio:6.2f} {gain:9.4f} {runs:5d}")
     print("\n'llf gain': fit_mixed's log-likelihood minus the default fit's; 'runs': rows of fit_audit.")
@@ -297,8 +360,10 @@ def main(argv=None) -> int:
     if not args.no_book:
         from tools.bench_build import bench_build, print_build
 
-        print_build(bench_build(run_test=not args.no_test, cold_cache=args.cold_cache,
-                                keep=args.keep), args.cold_cache)
+        print_build(
+            bench_build(run_test=not args.no_test, cold_cache=args.cold_cache, keep=args.keep),
+            args.cold_cache,
+        )
     return 0
 
 

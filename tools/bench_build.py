@@ -65,8 +65,9 @@ def _make(target: str, clone: Path, env: dict, log: Path) -> tuple[float, int, s
     with log.open("a") as out:
         out.write(f"\n===== make {target}\n")
         out.flush()
-        code = subprocess.run(["make", target], cwd=clone, env=env, stdout=out,
-                              stderr=subprocess.STDOUT).returncode
+        code = subprocess.run(
+            ["make", target], cwd=clone, env=env, stdout=out, stderr=subprocess.STDOUT
+        ).returncode
     return time.perf_counter() - start, code, _load(), _cpu() - cpu
 
 
@@ -78,8 +79,11 @@ def bench_build(run_test: bool = True, cold_cache: bool = False, keep: bool = Fa
     """Measure the build figures in a fresh clone; see the module docstring."""
     work = Path(tempfile.mkdtemp(prefix="mlm-bench-clone-"))
     clone, log = work / "repo", work / "bench.log"
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "VIRTUAL_ENV", "PYTHONPATH")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "VIRTUAL_ENV", "PYTHONPATH")
+    }
     if cold_cache:
         env["UV_CACHE_DIR"] = str(work / "uv-cache")
     figures: list[Figure] = []
@@ -90,11 +94,17 @@ def bench_build(run_test: bool = True, cold_cache: bool = False, keep: bool = Fa
         if code:
             return [Figure(goal[0][0], t_env, goal[0][1], load_env, _status(code, log), cpu_env)]
         t_book, code, load_book, cpu_book = _make("book", clone, env, log)
-        figures.append(Figure(goal[0][0], t_env + t_book, goal[0][1], load_book,
-                              f"{_status(code, log)}: install {t_env:.0f} s + build {t_book:.0f} s",
-                              cpu_env + cpu_book))
-        figures.append(Figure(goal[1][0], t_book, goal[1][1], load_book, _status(code, log),
-                              cpu_book))
+        figures.append(
+            Figure(
+                goal[0][0],
+                t_env + t_book,
+                goal[0][1],
+                load_book,
+                f"{_status(code, log)}: install {t_env:.0f} s + build {t_book:.0f} s",
+                cpu_env + cpu_book,
+            )
+        )
+        figures.append(Figure(goal[1][0], t_book, goal[1][1], load_book, _status(code, log), cpu_book))
         if code:
             return figures
         t, code, load, cpu = _make("book", clone, env, log)
@@ -111,16 +121,23 @@ def bench_build(run_test: bool = True, cold_cache: bool = False, keep: bool = Fa
 
 
 def print_build(figures: list[Figure], cold_cache: bool) -> None:
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                            text=True).stdout.strip()
-    print(f"\nbuild from a fresh clone of HEAD ({commit}; {os.cpu_count()} cores; "
-          f"{'empty' if cold_cache else 'this machine’s'} package cache)")
-    print(f"{'figure':58s} {'seconds':>8s} {'goal':>6s} {'met':>4s} {'cpu s':>7s}  "
-          f"{'load 1/5/15':>14s}  status")
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    print(
+        f"\nbuild from a fresh clone of HEAD ({commit}; {os.cpu_count()} cores; "
+        f"{'empty' if cold_cache else 'this machine’s'} package cache)"
+    )
+    print(
+        f"{'figure':58s} {'seconds':>8s} {'goal':>6s} {'met':>4s} {'cpu s':>7s}  {'load 1/5/15':>14s}  status"
+    )
     for f in figures:
         met = "yes" if f.seconds <= f.goal and f.status.startswith("ok") else "no"
-        print(f"{f.label:58s} {f.seconds:8.1f} {f.goal:6.0f} {met:>4s} {f.cpu:7.0f}  "
-              f"{f.load:>14s}  {f.status}")
-    print("'load': the load average when the step finished (other work on the machine inflates "
-          "the times);\n'cpu s': CPU seconds of the step's processes (on an idle machine it takes "
-          f"at least cpu s / {os.cpu_count()} seconds).")
+        print(
+            f"{f.label:58s} {f.seconds:8.1f} {f.goal:6.0f} {met:>4s} {f.cpu:7.0f}  {f.load:>14s}  {f.status}"
+        )
+    print(
+        "'load': the load average when the step finished (other work on the machine inflates "
+        "the times);\n'cpu s': CPU seconds of the step's processes (on an idle machine it takes "
+        f"at least cpu s / {os.cpu_count()} seconds)."
+    )

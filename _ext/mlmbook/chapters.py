@@ -19,10 +19,12 @@ CORE_PART = "Core chapters"
 #: Notebook pages in the table of contents that get no student/instructor notebook.
 DEFAULT_EXCLUDE = ("chapters/status",)
 
-_QUIZ_DIV = re.compile(r"<div\s+class=[\"'][^\"']*\bquiz\b[^\"']*[\"']\s*>(?P<body>.*?)</div>",
-                       re.DOTALL | re.IGNORECASE)
-_DETAILS = re.compile(r"<details>\s*<summary>(?P<option>.*?)</summary>(?P<feedback>.*?)</details>",
-                      re.DOTALL | re.IGNORECASE)
+_QUIZ_DIV = re.compile(
+    r"<div\s+class=[\"'][^\"']*\bquiz\b[^\"']*[\"']\s*>(?P<body>.*?)</div>", re.DOTALL | re.IGNORECASE
+)
+_DETAILS = re.compile(
+    r"<details>\s*<summary>(?P<option>.*?)</summary>(?P<feedback>.*?)</details>", re.DOTALL | re.IGNORECASE
+)
 _TAGS = re.compile(r"<[^>]+>")
 
 
@@ -79,8 +81,9 @@ def is_notebook(path: Path) -> bool:
     return head.startswith("---") and "jupytext:" in head and "kernelspec:" in head
 
 
-def notebook_docnames(toc_path: Path | str = ROOT / "_toc.yml", root: Path = ROOT,
-                      exclude=DEFAULT_EXCLUDE) -> list[str]:
+def notebook_docnames(
+    toc_path: Path | str = ROOT / "_toc.yml", root: Path = ROOT, exclude=DEFAULT_EXCLUDE
+) -> list[str]:
     """Chapters that get a student and an instructor notebook, in book order."""
     seen, names = set(), []
     for entry in toc_entries(toc_path):
@@ -145,7 +148,7 @@ def read_chapter(docname: str, root: Path = ROOT) -> ChapterInfo:
     text = path.read_text(encoding="utf-8")
     if text.startswith("---"):
         end = text.find("\n---", 3)
-        text = text[end + 4:] if end > 0 else text
+        text = text[end + 4 :] if end > 0 else text
     parser = md_parser()
     tokens = parser.parse(text)
     lines = text.split("\n")
@@ -155,7 +158,7 @@ def read_chapter(docname: str, root: Path = ROOT) -> ChapterInfo:
     for i, token in enumerate(tokens):
         if token.level != 0 or token.map is None:
             continue
-        raw = "\n".join(lines[token.map[0]:token.map[1]])
+        raw = "\n".join(lines[token.map[0] : token.map[1]])
         if token.type == "myst_target" and info.label is None:
             info.label = token.content.strip()
         elif token.type == "heading_open":
@@ -193,8 +196,11 @@ def _note_directive(info: ChapterInfo, d) -> None:
         info.exercises.append(Exercise(d.options.get("label", ""), d.argument, d.body))
     elif d.name == "solution":
         info.solutions[d.argument.strip()] = d.body
-    elif d.name == "admonition" and d.argument.strip().lower() == "learning objectives" \
-            and info.objectives is None:
+    elif (
+        d.name == "admonition"
+        and d.argument.strip().lower() == "learning objectives"
+        and info.objectives is None
+    ):
         info.objectives = d.body.strip()
 
 

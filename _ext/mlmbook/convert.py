@@ -76,28 +76,110 @@ VARIANTS = ("student", "instructor")
 
 #: Admonition directives and the title they show.
 ADMONITIONS = {
-    "attention": "Attention", "caution": "Caution", "danger": "Danger", "error": "Error",
-    "hint": "Hint", "important": "Important", "note": "Note", "seealso": "See also",
-    "tip": "Tip", "warning": "Warning", "todo": "To do",
+    "attention": "Attention",
+    "caution": "Caution",
+    "danger": "Danger",
+    "error": "Error",
+    "hint": "Hint",
+    "important": "Important",
+    "note": "Note",
+    "seealso": "See also",
+    "tip": "Tip",
+    "warning": "Warning",
+    "todo": "To do",
 }
 #: Directives whose body is shown as a block quote with the argument as title.
-QUOTE_DIRECTIVES = {"admonition", "topic", "sidebar", "margin", "epigraph", "pull-quote",
-                    "highlights", "card", "prf:definition", "prf:theorem", "prf:example",
-                    "prf:remark", "prf:proof"}
+QUOTE_DIRECTIVES = {
+    "admonition",
+    "topic",
+    "sidebar",
+    "margin",
+    "epigraph",
+    "pull-quote",
+    "highlights",
+    "card",
+    "prf:definition",
+    "prf:theorem",
+    "prf:example",
+    "prf:remark",
+    "prf:proof",
+}
 #: Directives whose body is kept as it is (converted), without a frame.
-PASS_DIRECTIVES = {"div", "container", "only", "tab-set", "grid", "grid-item", "cssclass",
-                   "rst-class", "compound", "table"}
+PASS_DIRECTIVES = {
+    "div",
+    "container",
+    "only",
+    "tab-set",
+    "grid",
+    "grid-item",
+    "cssclass",
+    "rst-class",
+    "compound",
+    "table",
+}
 #: Directives with nothing to show in a notebook.
-DROP_DIRECTIVES = {"toctree", "tableofcontents", "index", "bibliography", "nb-exec-table",
-                   "last-built", "meta", "highlight", "default-role", "contents"}
+DROP_DIRECTIVES = {
+    "toctree",
+    "tableofcontents",
+    "index",
+    "bibliography",
+    "nb-exec-table",
+    "last-built",
+    "meta",
+    "highlight",
+    "default-role",
+    "contents",
+}
 #: Roles shown as inline code.
-CODE_ROLES = {"code", "literal", "samp", "file", "command", "program", "envvar", "option",
-              "kbd", "func", "class", "meth", "mod", "attr", "obj", "data", "exc", "const",
-              "py:func", "py:class", "py:meth", "py:mod", "py:attr", "py:obj", "py:data",
-              "py:exc", "py:const", "regexp", "makevar", "mailheader", "mimetype", "newsgroup"}
+CODE_ROLES = {
+    "code",
+    "literal",
+    "samp",
+    "file",
+    "command",
+    "program",
+    "envvar",
+    "option",
+    "kbd",
+    "func",
+    "class",
+    "meth",
+    "mod",
+    "attr",
+    "obj",
+    "data",
+    "exc",
+    "const",
+    "py:func",
+    "py:class",
+    "py:meth",
+    "py:mod",
+    "py:attr",
+    "py:obj",
+    "py:data",
+    "py:exc",
+    "py:const",
+    "regexp",
+    "makevar",
+    "mailheader",
+    "mimetype",
+    "newsgroup",
+}
 #: Roles shown as their (display) text.
-TEXT_ROLES = {"term", "guilabel", "menuselection", "dfn", "title-reference", "emphasis",
-              "strong", "rfc", "pep", "download", "index", "external"}
+TEXT_ROLES = {
+    "term",
+    "guilabel",
+    "menuselection",
+    "dfn",
+    "title-reference",
+    "emphasis",
+    "strong",
+    "rfc",
+    "pep",
+    "download",
+    "index",
+    "external",
+}
 
 _ROLE_NAME = re.compile(r"\{([A-Za-z0-9_.+:\-]*)\}$")
 _TEXT_TARGET = re.compile(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>$", re.DOTALL)
@@ -108,8 +190,7 @@ _OPTION = re.compile(r"^:(?P<key>[A-Za-z0-9_\-]+):(?:\s+(?P<value>.*))?$")
 _MARKDOWN_MIME = "text/markdown"
 
 
-def md_parser(extensions=("amsmath", "colon_fence", "deflist", "dollarmath", "html_image",
-                          "substitution")):
+def md_parser(extensions=("amsmath", "colon_fence", "deflist", "dollarmath", "html_image", "substitution")):
     """markdown-it with MyST's syntax (directives, roles, targets, comments, math)."""
     config = MdParserConfig(enable_extensions=set(extensions))
     return create_md_parser(config, RendererHTML)
@@ -142,7 +223,7 @@ def parse_directive(info: str, content: str) -> Directive:
         if end is not None:
             loaded = yaml.safe_load("\n".join(lines[1:end])) or {}
             options = {str(k): "" if v is None else str(v) for k, v in loaded.items()}
-            lines = lines[end + 1:]
+            lines = lines[end + 1 :]
     else:
         i = 0
         while i < len(lines):
@@ -199,9 +280,14 @@ class Context:
     #: Numbers ("1.2") of this chapter's numbered exercises, in order.
     exercise_numbers: list = field(default_factory=list)
     #: numfig_format of the build.
-    numfig_format: dict = field(default_factory=lambda: {"figure": "Fig. %s", "table": "Table %s",
-                                                          "code-block": "Listing %s",
-                                                          "exercise": "Exercise %s"})
+    numfig_format: dict = field(
+        default_factory=lambda: {
+            "figure": "Fig. %s",
+            "table": "Table %s",
+            "code-block": "Listing %s",
+            "exercise": "Exercise %s",
+        }
+    )
     #: docname -> notebook file name, for the chapters that get a notebook.
     notebooks: dict = field(default_factory=dict)
     #: (keys, role) -> citation text, e.g. "(Robinson, 1950)".
@@ -328,8 +414,12 @@ class _Converter:
     def build_notebook(self):
         out = nbformat.v4.new_notebook()
         meta = self.nb.metadata
-        out.metadata = {"kernelspec": dict(meta.get("kernelspec") or {
-            "display_name": "Python 3", "language": "python", "name": "python3"})}
+        out.metadata = {
+            "kernelspec": dict(
+                meta.get("kernelspec")
+                or {"display_name": "Python 3", "language": "python", "name": "python3"}
+            )
+        }
         if meta.get("language_info"):
             out.metadata["language_info"] = dict(meta["language_info"])
         # Stable cell ids, so a rebuild of an unchanged chapter writes the same file.
@@ -367,14 +457,20 @@ class _Converter:
         kept = []
         for output in outputs:
             output = nbformat.from_dict(dict(output))
-            if output.get("output_type") == "stream" and output.get("name") == "stderr" \
-                    and "remove-stderr" in tags:
+            if (
+                output.get("output_type") == "stream"
+                and output.get("name") == "stderr"
+                and "remove-stderr" in tags
+            ):
                 continue
             if output.get("output_type") in ("display_data", "execute_result"):
                 meta = dict(output.get("metadata", {}))
                 meta.pop("scrapbook", None)
-                data = {k: v for k, v in output.get("data", {}).items()
-                        if not k.startswith("application/papermill.record/")}
+                data = {
+                    k: v
+                    for k, v in output.get("data", {}).items()
+                    if not k.startswith("application/papermill.record/")
+                }
                 if not data:
                     continue
                 output["data"] = data
@@ -428,10 +524,14 @@ class _Converter:
     def title_note(self) -> str:
         book = f" of *{self.ctx.book_title}*" if self.ctx.book_title else ""
         if self.student:
-            return (f"> **Student notebook**{book}. Run the cells from the top. Each exercise "
-                    "leaves you a cell for your answer; the worked solutions are not included.")
-        return (f"> **Instructor notebook**{book}: the chapter with the worked solutions to its "
-                "exercises and the outputs of a complete run.")
+            return (
+                f"> **Student notebook**{book}. Run the cells from the top. Each exercise "
+                "leaves you a cell for your answer; the worked solutions are not included."
+            )
+        return (
+            f"> **Instructor notebook**{book}: the chapter with the worked solutions to its "
+            "exercises and the outputs of a complete run."
+        )
 
     def convert_markdown(self, text: str) -> str:
         """Convert a markdown fragment (a directive body, a caption)."""
@@ -466,8 +566,11 @@ class _Converter:
         out, term = [], None
         for line in raw.split("\n"):
             if line.startswith(":") and line[1:2] in (" ", "\t"):
-                out.append(f"- **{term}**: {self.inline(line[1:].strip())}" if term is not None
-                           else self.inline(line[1:].strip()))
+                out.append(
+                    f"- **{term}**: {self.inline(line[1:].strip())}"
+                    if term is not None
+                    else self.inline(line[1:].strip())
+                )
             elif line.startswith((" ", "\t")) and out:
                 out[-1] += " " + self.inline(line.strip())
             elif line.strip():
@@ -478,7 +581,10 @@ class _Converter:
         def repl(match):
             src = match.group("src")
             name = self.attach(src)
-            return f"{match.group(1)}{match.group(2)}{('attachment:' + name) if name else src}{match.group(2)}"
+            return (
+                f"{match.group(1)}{match.group(2)}{('attachment:' + name) if name else src}{match.group(2)}"
+            )
+
         return _HTML_IMG_SRC.sub(repl, raw)
 
     # --------------------------------------------------------- directives
@@ -498,8 +604,9 @@ class _Converter:
                 self.warn("a {solution-end} without {solution-start}")
             self.in_solution = False
             if self.student:
-                self.answer_placeholder(self.solution_label, self.solution_has_code,
-                                        prose=self.solution_has_prose)
+                self.answer_placeholder(
+                    self.solution_label, self.solution_has_code, prose=self.solution_has_prose
+                )
             return
         if self.in_solution and self.student:
             return
@@ -511,8 +618,10 @@ class _Converter:
             return
         if name == "exercise-start":
             label = d.options.get("label", "")
-            self.md_parts.append(f"**{self.exercise_text(label, d)}**" + (
-                "\n\n" + self.convert_markdown(d.body) if d.body.strip() else ""))
+            self.md_parts.append(
+                f"**{self.exercise_text(label, d)}**"
+                + ("\n\n" + self.convert_markdown(d.body) if d.body.strip() else "")
+            )
             return
         if name == "exercise-end":
             return
@@ -616,8 +725,9 @@ class _Converter:
     def glue_bundle(self, key: str) -> dict | None:
         if "::" in key:
             doc, key = key.split("::", 1)
-            data = self.ctx.other_glue(posixpath.normpath(posixpath.join(
-                posixpath.dirname(self.ctx.docname), doc)))
+            data = self.ctx.other_glue(
+                posixpath.normpath(posixpath.join(posixpath.dirname(self.ctx.docname), doc))
+            )
         else:
             data = self.ctx.glue
         entry = data.get(key)
@@ -663,7 +773,9 @@ class _Converter:
         """Embed a local image as a cell attachment; its attachment name, or None."""
         if re.match(r"^[a-z]+:", path) or path.startswith("#"):
             return None
-        file = (self.ctx.root_dir / path.lstrip("/")) if path.startswith("/") else (self.ctx.source_dir / path)
+        file = (
+            (self.ctx.root_dir / path.lstrip("/")) if path.startswith("/") else (self.ctx.source_dir / path)
+        )
         if not file.is_file():
             self.warn(f"image {path!r} not found")
             return None
@@ -692,8 +804,7 @@ class _Converter:
 
     def plain(self, text: str) -> str:
         if self.ctx.substitutions:
-            text = _SUBSTITUTION.sub(
-                lambda m: str(self.ctx.substitutions.get(m.group(1), m.group(0))), text)
+            text = _SUBSTITUTION.sub(lambda m: str(self.ctx.substitutions.get(m.group(1), m.group(0))), text)
 
         def link(match):
             target = match.group("target")
@@ -703,11 +814,13 @@ class _Converter:
             if re.match(r"^[a-z][a-z0-9+.-]*:", target) or target.startswith("#"):
                 return match.group(0)
             path = target.split("#", 1)[0]
-            doc = posixpath.normpath(posixpath.join(posixpath.dirname(self.ctx.docname),
-                                                    re.sub(r"\.(md|ipynb)$", "", path)))
+            doc = posixpath.normpath(
+                posixpath.join(posixpath.dirname(self.ctx.docname), re.sub(r"\.(md|ipynb)$", "", path))
+            )
             notebook = self.ctx.notebooks.get(doc)
             text = match.group("text") or self.ctx.titles.get(doc, path)
             return f"[{text}]({notebook})" if notebook else text
+
         return _LINK.sub(link, text)
 
     def role(self, name: str, content: str) -> str:
@@ -788,8 +901,11 @@ class _Converter:
             if number:
                 plain_number = number.split(" ", 1)[-1]
                 if text:
-                    shown = text.replace("%s", plain_number).replace("{number}", plain_number) \
+                    shown = (
+                        text.replace("%s", plain_number)
+                        .replace("{number}", plain_number)
                         .replace("{name}", title or "")
+                    )
                 else:
                     shown = number
             else:
@@ -814,7 +930,7 @@ def _strip_math(text: str) -> str:
     text = text.strip()
     for left, right in (("$$", "$$"), ("$", "$"), (r"\[", r"\]"), (r"\(", r"\)")):
         if text.startswith(left) and text.endswith(right) and len(text) >= len(left) + len(right):
-            return text[len(left):len(text) - len(right)].strip()
+            return text[len(left) : len(text) - len(right)].strip()
     return text
 
 
@@ -826,7 +942,7 @@ def scan_inline(text: str) -> list[tuple]:
     while i < n:
         ch = text[i]
         if ch == "\\" and i + 1 < n:
-            buf.append(text[i:i + 2])
+            buf.append(text[i : i + 2])
             i += 2
             continue
         if ch == "`":
@@ -839,15 +955,15 @@ def scan_inline(text: str) -> list[tuple]:
                 buf.append(text[i:j])
                 i = j
                 continue
-            content = text[j:close.start()]
+            content = text[j : close.start()]
             before = "".join(buf)
             role = _ROLE_NAME.search(before)
             if role:
-                parts.append(("text", before[:role.start()]))
+                parts.append(("text", before[: role.start()]))
                 parts.append(("role", role.group(1), content))
             else:
                 parts.append(("text", before))
-                parts.append(("code", text[i:close.end()]))
+                parts.append(("code", text[i : close.end()]))
             buf = []
             i = close.end()
             continue

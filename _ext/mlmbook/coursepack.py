@@ -65,7 +65,7 @@ def read_lock(requirements: Path) -> list[Locked]:
             continue
         comment = text.lstrip("#").strip()
         if text.startswith("# via"):
-            comment = comment[len("via"):].strip()
+            comment = comment[len("via") :].strip()
             in_via = True
         elif not in_via:
             continue
@@ -83,14 +83,14 @@ def requirements(root: Path, warn: Callable[[str], None] = print) -> tuple[str, 
     """(text of the pack's requirements.txt, minimum Python version, front ends included)."""
     project = _project(root)
     own = normalize(project["name"])
-    front = [Requirement(r).name for r in project.get("optional-dependencies", {})
-             .get(NOTEBOOK_EXTRA, [])]
+    front = [Requirement(r).name for r in project.get("optional-dependencies", {}).get(NOTEBOOK_EXTRA, [])]
     roots = {normalize(Requirement(r).name) for r in project.get("dependencies", [])}
     roots |= {normalize(n) for n in front}
     lock = read_lock(root / "requirements.txt")
     for name in sorted(roots - {e.name for e in lock}):
-        warn(f"course pack: {name} is declared in pyproject.toml but not in requirements.txt; "
-             "run `make lock`")
+        warn(
+            f"course pack: {name} is declared in pyproject.toml but not in requirements.txt; run `make lock`"
+        )
     needed = set(roots)
     grew = True
     while grew:  # everything a needed package pulls in (the lock's `# via`)
@@ -99,13 +99,15 @@ def requirements(root: Path, warn: Callable[[str], None] = print) -> tuple[str, 
             if entry.name not in needed and (entry.via - {own}) & needed:
                 needed.add(entry.name)
                 grew = True
-    text = "\n".join([
-        "# What the course notebooks need: helpers (this folder) and a Jupyter kernel and front",
-        "# end, pinned for every platform as in the book's lock (made by uv).",
-        "-e .",
-        *(entry.line for entry in lock if entry.name in needed),
-        "",
-    ])
+    text = "\n".join(
+        [
+            "# What the course notebooks need: helpers (this folder) and a Jupyter kernel and front",
+            "# end, pinned for every platform as in the book's lock (made by uv).",
+            "-e .",
+            *(entry.line for entry in lock if entry.name in needed),
+            "",
+        ]
+    )
     match = re.search(r">=\s*(\d+\.\d+)", project.get("requires-python", ""))
     return text, match.group(1) if match else "3", [n for n in front if normalize(n) in needed]
 
@@ -114,12 +116,16 @@ def readme(project: str, chapters: list[tuple[str, str]], python: str, front: li
     """The pack's README.md."""
     listing = "\n".join(f"  - `notebooks/{name}`: {title}" for name, title in chapters)
     if "jupyterlab" in front:
-        run = ("With the environment active, in this folder:\n\n```bash\njupyter lab notebooks\n```\n\n"
-               "Any other Jupyter front end works too (VS Code, for one), with the `.venv` Python as\n"
-               "kernel.")
+        run = (
+            "With the environment active, in this folder:\n\n```bash\njupyter lab notebooks\n```\n\n"
+            "Any other Jupyter front end works too (VS Code, for one), with the `.venv` Python as\n"
+            "kernel."
+        )
     else:
-        run = ("Open the notebooks in a Jupyter front end with the `.venv` Python as kernel: VS Code,\n"
-               "or `pip install jupyterlab` and then `jupyter lab notebooks`.")
+        run = (
+            "Open the notebooks in a Jupyter front end with the `.venv` Python as kernel: VS Code,\n"
+            "or `pip install jupyterlab` and then `jupyter lab notebooks`."
+        )
     return f"""# {project}: course pack
 
 The student notebooks of the course module *{project}*, with the `helpers`
@@ -168,19 +174,32 @@ def _add(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
 
 
 def _tree(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*")
-                  if p.is_file() and not _SKIP_PARTS.intersection(p.relative_to(folder).parts)
-                  and p.suffix not in (".pyc", ".pyo"))
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file()
+        and not _SKIP_PARTS.intersection(p.relative_to(folder).parts)
+        and p.suffix not in (".pyc", ".pyo")
+    )
 
 
-def build_course_pack(root: Path, target: Path, notebooks: list[Path], titles: list[str],
-                      project: str, warn: Callable[[str], None] = print) -> Path:
+def build_course_pack(
+    root: Path,
+    target: Path,
+    notebooks: list[Path],
+    titles: list[str],
+    project: str,
+    warn: Callable[[str], None] = print,
+) -> Path:
     """Write the course pack zip; returns its path. The same inputs give the same bytes."""
     text, python, front = requirements(root, warn)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as zf:
-        _add(zf, "README.md", readme(project, [(p.name, t) for p, t in zip(notebooks, titles)],
-                                     python, front).encode("utf-8"))
+        _add(
+            zf,
+            "README.md",
+            readme(project, [(p.name, t) for p, t in zip(notebooks, titles)], python, front).encode("utf-8"),
+        )
         _add(zf, "requirements.txt", text.encode("utf-8"))
         for name in ("pyproject.toml", "LICENSE"):
             if (root / name).exists():

@@ -36,8 +36,9 @@ def _run(path: str, text: str, timeout: int | None, allow_errors: bool) -> tuple
     from jupyter_cache.executors.utils import single_nb_execution
 
     nb = nbformat.reads(text, as_version=4)
-    result = single_nb_execution(nb, cwd=str(Path(path).parent), timeout=timeout,
-                                 allow_errors=allow_errors, meta_override=True)
+    result = single_nb_execution(
+        nb, cwd=str(Path(path).parent), timeout=timeout, allow_errors=allow_errors, meta_override=True
+    )
     if result.err is not None:
         return "", result.time, f"{type(result.err).__name__}"
     return nbformat.writes(result.nb), result.time, ""
@@ -96,8 +97,13 @@ def execute_in_parallel(app: Sphinx, env, docnames: list[str]) -> None:
     by_future = {}
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         for docname, path, nb, reader in todo:
-            future = pool.submit(_run, str(path), nbformat.writes(nb), nb_config.execution_timeout,
-                                 nb_config.execution_allow_errors)
+            future = pool.submit(
+                _run,
+                str(path),
+                nbformat.writes(nb),
+                nb_config.execution_timeout,
+                nb_config.execution_allow_errors,
+            )
             by_future[future] = (docname, path, reader)
         for future in as_completed(by_future):
             docname, path, reader = by_future[future]
@@ -106,15 +112,22 @@ def execute_in_parallel(app: Sphinx, env, docnames: list[str]) -> None:
             except Exception as err:  # a crashed worker: myst-nb runs the notebook itself
                 text, seconds, error = "", 0.0, f"{type(err).__name__}: {err}"
             if error:
-                logger.info(f"[mlmbook] {docname}: {error} after {seconds:.1f} s; "
-                            "myst-nb runs it again and reports")
+                logger.info(
+                    f"[mlmbook] {docname}: {error} after {seconds:.1f} s; myst-nb runs it again and reports"
+                )
                 continue
-            stage = (cache.add_nb_to_project(str(path), read_data=reader.read_fmt)
-                     if reader.read_fmt is not None else cache.add_nb_to_project(str(path)))
+            stage = (
+                cache.add_nb_to_project(str(path), read_data=reader.read_fmt)
+                if reader.read_fmt is not None
+                else cache.add_nb_to_project(str(path))
+            )
             cache.cache_notebook_bundle(
-                CacheBundleIn(nbformat.reads(text, as_version=4), stage.uri,
-                              data={"execution_seconds": seconds}),
-                check_validity=False, overwrite=True)
+                CacheBundleIn(
+                    nbformat.reads(text, as_version=4), stage.uri, data={"execution_seconds": seconds}
+                ),
+                check_validity=False,
+                overwrite=True,
+            )
             logger.info(f"[mlmbook] executed {docname} in {seconds:.1f} s")
     logger.info(f"[mlmbook] {len(todo)} notebooks executed in {time.perf_counter() - start:.1f} s")
 

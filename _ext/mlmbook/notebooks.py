@@ -90,8 +90,9 @@ def _toc_path(app: Sphinx) -> Path:
 def notebook_docs(app: Sphinx) -> list[str]:
     """Docnames that get notebooks, in book order (cached per build)."""
     if getattr(app, "_course_notebook_docs", None) is None:
-        names = chapters_mod.notebook_docnames(_toc_path(app), Path(app.srcdir),
-                                               exclude=tuple(app.config.course_notebooks_exclude))
+        names = chapters_mod.notebook_docnames(
+            _toc_path(app), Path(app.srcdir), exclude=tuple(app.config.course_notebooks_exclude)
+        )
         found = app.env.found_docs if app.env else set(names)
         app._course_notebook_docs = [n for n in names if n in found]  # type: ignore[attr-defined]
         stems = [chapters_mod.notebook_filename(n) for n in app._course_notebook_docs]
@@ -178,8 +179,9 @@ def _make_cite(app: Sphinx, docname: str):
         if not known:
             return ""
         style = pybtex.plugin.find_plugin("pybtex.style.formatting", "plain")()
-        return "\n".join("- " + e.text.render_as("markdown").replace("\n", " ")
-                         for e in style.format_entries(known))
+        return "\n".join(
+            "- " + e.text.render_as("markdown").replace("\n", " ") for e in style.format_entries(known)
+        )
 
     return cite, reference_list
 
@@ -238,8 +240,9 @@ def _executed(app: Sphinx, docname: str) -> tuple[Any, dict]:
     from nbclient import NotebookClient
 
     nb = jupytext.read(source)
-    NotebookClient(nb, timeout=600, kernel_name="python3",
-                   resources={"metadata": {"path": str(source.parent)}}).execute()
+    NotebookClient(
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(source.parent)}}
+    ).execute()
     return nb, glue_from_notebook(nb)
 
 
@@ -252,8 +255,9 @@ def glue_from_notebook(nb) -> dict:
             if not meta:
                 continue
             prefix = meta.get("mime_prefix", "")
-            data = {k[len(prefix):] if k.startswith(prefix) else k: v
-                    for k, v in output.get("data", {}).items()}
+            data = {
+                k[len(prefix) :] if k.startswith(prefix) else k: v for k, v in output.get("data", {}).items()
+            }
             found[meta["name"]] = {"output_type": output.get("output_type"), "data": data}
     return found
 
@@ -312,13 +316,15 @@ def _inputs_digest(app: Sphinx, docs: list[str]) -> str:
         files += [execute / f"{docname}.ipynb", execute / f"{docname}.glue.json"]
     files += sorted(Path(app.env.doc2path(d)) for d in app.env.found_docs)
     files += [root / name for name in ("_toc.yml", "_config.yml")]
-    files += [root / name for name in (app.config.bibtex_bibfiles
-                                       if "bibtex_bibfiles" in app.config else [])]
+    files += [root / name for name in (app.config.bibtex_bibfiles if "bibtex_bibfiles" in app.config else [])]
     files += sorted(Path(__file__).parent.glob("*.py"))
     for name in _PACK_INPUTS:
         path = root / name
-        files += sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts
-                        ) if path.is_dir() else [path]
+        files += (
+            sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+            if path.is_dir()
+            else [path]
+        )
     digest = hashlib.sha256(repr((docs, sorted(VARIANTS))).encode())
     for path in files:
         digest.update(str(path).encode() + b"\0")
@@ -329,8 +335,8 @@ def _inputs_digest(app: Sphinx, docs: list[str]) -> str:
 def _outputs_present(app: Sphinx, docs: list[str]) -> bool:
     out = Path(app.outdir)
     return (out / PACK_FILE).is_file() and all(
-        (out / NOTEBOOK_DIR / v / chapters_mod.notebook_filename(d)).is_file()
-        for v in VARIANTS for d in docs)
+        (out / NOTEBOOK_DIR / v / chapters_mod.notebook_filename(d)).is_file() for v in VARIANTS for d in docs
+    )
 
 
 def write_notebooks(app: Sphinx, exception: Exception | None) -> None:
@@ -342,10 +348,14 @@ def write_notebooks(app: Sphinx, exception: Exception | None) -> None:
     out = Path(app.outdir) / NOTEBOOK_DIR
     digest_path = Path(app.outdir).parent / DIGEST_FILE
     digest = _inputs_digest(app, docs)
-    if (_outputs_present(app, docs) and digest_path.is_file()
-            and digest_path.read_text(encoding="utf-8").strip() == digest):
-        logger.info(f"[course] notebooks and {PACK_FILE} up to date "
-                    f"({time.perf_counter() - start:.1f} s to check)")
+    if (
+        _outputs_present(app, docs)
+        and digest_path.is_file()
+        and digest_path.read_text(encoding="utf-8").strip() == digest
+    ):
+        logger.info(
+            f"[course] notebooks and {PACK_FILE} up to date ({time.perf_counter() - start:.1f} s to check)"
+        )
         return
     digest_path.unlink(missing_ok=True)
     shared = _numbers(app)
@@ -369,12 +379,19 @@ def write_notebooks(app: Sphinx, exception: Exception | None) -> None:
                 stale.unlink()
     from .coursepack import build_course_pack
 
-    build_course_pack(Path(app.srcdir), Path(app.outdir) / PACK_FILE, written["student"],
-                      [app.env.titles[d].astext() for d in docs], _book_title(app),
-                      warn=_warn)
+    build_course_pack(
+        Path(app.srcdir),
+        Path(app.outdir) / PACK_FILE,
+        written["student"],
+        [app.env.titles[d].astext() for d in docs],
+        _book_title(app),
+        warn=_warn,
+    )
     digest_path.write_text(digest + "\n", encoding="utf-8")
-    logger.info(f"[course] {len(docs)} chapters -> {out} ({', '.join(variants(app))}) and "
-                f"{PACK_FILE} in {time.perf_counter() - start:.1f} s")
+    logger.info(
+        f"[course] {len(docs)} chapters -> {out} ({', '.join(variants(app))}) and "
+        f"{PACK_FILE} in {time.perf_counter() - start:.1f} s"
+    )
 
 
 # ------------------------------------------------------------- page links
@@ -387,17 +404,24 @@ def add_page_links(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     section = next(iter(doctree.findall(nodes.section)), None)
     if section is None or not section.children or not isinstance(section[0], nodes.title):
         return
-    stem = chapters_mod.notebook_filename(docname)[:-len(".ipynb")]
+    stem = chapters_mod.notebook_filename(docname)[: -len(".ipynb")]
     student = notebook_url(docname, docname, "student")
     instructor = notebook_url(docname, docname, "instructor")
     pack = _relative(docname, PACK_FILE)
     guide = ""
     if GUIDE_DOC in app.env.found_docs and docname != GUIDE_DOC:
-        guide = (f' See the <a href="{app.builder.get_relative_uri(docname, GUIDE_DOC)}">'
-                 "instructor guide</a> for how they are made.")
+        guide = (
+            f' See the <a href="{app.builder.get_relative_uri(docname, GUIDE_DOC)}">'
+            "instructor guide</a> for how they are made."
+        )
     instructor_link = (
-        f'<a class="course-instructor-notebook" href="{instructor}" download="{stem}-instructor.ipynb">'
-        "instructor notebook</a> (with solutions and outputs) &middot; ") if solutions_shown(app) else ""
+        (
+            f'<a class="course-instructor-notebook" href="{instructor}" download="{stem}-instructor.ipynb">'
+            "instructor notebook</a> (with solutions and outputs) &middot; "
+        )
+        if solutions_shown(app)
+        else ""
+    )
     html = (
         '<div class="course-notebooks">\n<p><strong>Run this chapter as a notebook:</strong> '
         f'<a class="course-student-notebook" href="{student}" download="{stem}.ipynb">student notebook</a> '
@@ -414,20 +438,35 @@ def add_header_buttons(app: Sphinx, pagename: str, templatename: str, context: d
     MyST source (raw ``{glue:text}`` roles are no use to a reader)."""
     for button in context.get("header_buttons") or []:
         if button.get("label") == "download-buttons":
-            button["buttons"][:] = [b for b in button["buttons"]
-                                    if b.get("label") != "download-source-button"]
+            button["buttons"][:] = [
+                b for b in button["buttons"] if b.get("label") != "download-source-button"
+            ]
     if pagename not in notebook_docs(app):
         return
     for button in context.get("header_buttons") or []:
         if button.get("label") == "download-buttons":
-            button["buttons"][:0] = [b for b in [
-                {"type": "link", "url": notebook_url(pagename, pagename, "student"),
-                 "text": "student .ipynb", "tooltip": "Download the student notebook (no solutions)",
-                 "icon": "fas fa-user-graduate", "label": "download-student-notebook-button"},
-                {"type": "link", "url": notebook_url(pagename, pagename, "instructor"),
-                 "text": "instructor .ipynb", "tooltip": "Download the instructor notebook (with solutions)",
-                 "icon": "fas fa-chalkboard-user", "label": "download-instructor-notebook-button"},
-            ] if solutions_shown(app) or b["label"] != "download-instructor-notebook-button"]
+            button["buttons"][:0] = [
+                b
+                for b in [
+                    {
+                        "type": "link",
+                        "url": notebook_url(pagename, pagename, "student"),
+                        "text": "student .ipynb",
+                        "tooltip": "Download the student notebook (no solutions)",
+                        "icon": "fas fa-user-graduate",
+                        "label": "download-student-notebook-button",
+                    },
+                    {
+                        "type": "link",
+                        "url": notebook_url(pagename, pagename, "instructor"),
+                        "text": "instructor .ipynb",
+                        "tooltip": "Download the instructor notebook (with solutions)",
+                        "icon": "fas fa-chalkboard-user",
+                        "label": "download-instructor-notebook-button",
+                    },
+                ]
+                if solutions_shown(app) or b["label"] != "download-instructor-notebook-button"
+            ]
 
 
 # --------------------------------------------------------------- directives
@@ -435,8 +474,7 @@ def add_header_buttons(app: Sphinx, pagename: str, templatename: str, context: d
 
 def _counts(info: chapters_mod.ChapterInfo) -> str:
     ex, qz = len(info.exercises), len(info.quiz)
-    return (f"{ex} exercise{'s' if ex != 1 else ''}, "
-            f"{qz} quiz question{'s' if qz != 1 else ''}")
+    return f"{ex} exercise{'s' if ex != 1 else ''}, {qz} quiz question{'s' if qz != 1 else ''}"
 
 
 class _CourseDirective(SphinxDirective):
@@ -444,18 +482,21 @@ class _CourseDirective(SphinxDirective):
 
     def parse_markdown(self, text: str) -> list[nodes.Node]:
         container = nodes.container()
-        self.state.nested_parse(StringList(text.split("\n"), source=self.env.docname),
-                                self.content_offset, container)
+        self.state.nested_parse(
+            StringList(text.split("\n"), source=self.env.docname), self.content_offset, container
+        )
         return container.children
 
     def links(self, docname: str) -> str:
         here = self.env.docname
-        stem = chapters_mod.notebook_filename(docname)[:-len(".ipynb")]
+        stem = chapters_mod.notebook_filename(docname)[: -len(".ipynb")]
         student = f'<a href="{notebook_url(here, docname, "student")}" download="{stem}.ipynb">student</a>'
         if not solutions_shown(self.env.app):
             return student
-        return (f'{student} &middot; <a href="{notebook_url(here, docname, "instructor")}" '
-                f'download="{stem}-instructor.ipynb">instructor</a>')
+        return (
+            f'{student} &middot; <a href="{notebook_url(here, docname, "instructor")}" '
+            f'download="{stem}-instructor.ipynb">instructor</a>'
+        )
 
     def chapter(self, docname: str) -> chapters_mod.ChapterInfo:
         root = Path(self.env.srcdir)
@@ -487,8 +528,9 @@ class CourseChapters(_CourseDirective):
             if docname in with_notebooks:
                 head += f". Notebooks: {self.links(docname)}"
             objectives = info.objectives or "*The learning objectives of this chapter are not written yet.*"
-            objectives = re.sub(r"^After this (chapter|page) you (can|will be able to):?\s*", "",
-                                objectives).strip()
+            objectives = re.sub(
+                r"^After this (chapter|page) you (can|will be able to):?\s*", "", objectives
+            ).strip()
             parts.append(f"{head}\n\n{objectives}")
         return self.parse_markdown("\n\n".join(parts))
 
@@ -500,23 +542,31 @@ class CourseNotebooks(_CourseDirective):
         app = self.env.app
         self.env.note_dependency(str(_toc_path(app)))
         shown = solutions_shown(app)
-        rows = (["| Chapter | Student notebook | Instructor notebook |", "| --- | --- | --- |"] if shown
-                else ["| Chapter | Student notebook |", "| --- | --- |"])
+        rows = (
+            ["| Chapter | Student notebook | Instructor notebook |", "| --- | --- | --- |"]
+            if shown
+            else ["| Chapter | Student notebook |", "| --- | --- |"]
+        )
         for docname in notebook_docs(app):
             info = self.chapter(docname)
             ref = f"{{ref}}`{info.label}`" if info.label else (info.title or docname)
-            stem = chapters_mod.notebook_filename(docname)[:-len(".ipynb")]
+            stem = chapters_mod.notebook_filename(docname)[: -len(".ipynb")]
             here = self.env.docname
-            row = (f'| {ref} | <a href="{notebook_url(here, docname, "student")}" download="{stem}.ipynb">'
-                   f'{stem}.ipynb</a> |')
+            row = (
+                f'| {ref} | <a href="{notebook_url(here, docname, "student")}" download="{stem}.ipynb">'
+                f"{stem}.ipynb</a> |"
+            )
             if shown:
-                row += (f' <a href="{notebook_url(here, docname, "instructor")}" '
-                        f'download="{stem}-instructor.ipynb">{stem}-instructor.ipynb</a> |')
+                row += (
+                    f' <a href="{notebook_url(here, docname, "instructor")}" '
+                    f'download="{stem}-instructor.ipynb">{stem}-instructor.ipynb</a> |'
+                )
             rows.append(row)
         pack = _relative(self.env.docname, PACK_FILE)
         text = "\n".join(rows) + (
-            f'\n\nAll student notebooks with the helpers, the data and the requirements: '
-            f'<a href="{pack}" download>{PACK_FILE}</a>.')
+            f"\n\nAll student notebooks with the helpers, the data and the requirements: "
+            f'<a href="{pack}" download>{PACK_FILE}</a>.'
+        )
         return self.parse_markdown(text)
 
 

@@ -167,8 +167,14 @@ def _build_time() -> _dt.datetime:
 
 def _git_commit(root: Path) -> str | None:
     try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True,
-                             text=True, timeout=10, check=False)
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     commit = out.stdout.strip()
@@ -250,10 +256,10 @@ def _root_redirect(app: Sphinx, exception: Exception | None) -> None:
         icon = f'<link rel="icon" href="_static/{html.escape(Path(app.config.html_favicon).name)}" />\n'
     lang = html.escape(app.config.language or "en")
     index.write_text(
-        f"<!DOCTYPE html>\n{REDIRECT_MARK}\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\" />\n"
-        f"<title>{title}</title>\n<meta http-equiv=\"Refresh\" content=\"0; url={target}\" />\n"
-        f"<link rel=\"canonical\" href=\"{target}\" />\n{icon}</head>\n"
-        f"<body>\n<main><p><a href=\"{target}\">{title}</a></p></main>\n</body>\n</html>\n",
+        f'<!DOCTYPE html>\n{REDIRECT_MARK}\n<html lang="{lang}">\n<head>\n<meta charset="utf-8" />\n'
+        f'<title>{title}</title>\n<meta http-equiv="Refresh" content="0; url={target}" />\n'
+        f'<link rel="canonical" href="{target}" />\n{icon}</head>\n'
+        f'<body>\n<main><p><a href="{target}">{title}</a></p></main>\n</body>\n</html>\n',
         encoding="utf-8",
     )
 
@@ -263,8 +269,9 @@ def _check_mathjax(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
     if app.config.mathjax_path != MATHJAX_ENTRY:
-        logger.warning("mlmbook.site: mathjax_path is %r, not the offline %r",
-                       app.config.mathjax_path, MATHJAX_ENTRY)
+        logger.warning(
+            "mlmbook.site: mathjax_path is %r, not the offline %r", app.config.mathjax_path, MATHJAX_ENTRY
+        )
     elif not Path(app.outdir, "_static", MATHJAX_ENTRY).is_file():
         logger.warning("mlmbook.site: the offline MathJax tree is missing from the built site")
 

@@ -38,8 +38,10 @@ def toc_files(toc_path: Path = ROOT / "_toc.yml") -> list[Path]:
     for name in found:
         path = ROOT / name
         if path.suffix == "":
-            path = next((path.with_suffix(s) for s in (".md", ".ipynb") if path.with_suffix(s).exists()),
-                        path.with_suffix(".md"))
+            path = next(
+                (path.with_suffix(s) for s in (".md", ".ipynb") if path.with_suffix(s).exists()),
+                path.with_suffix(".md"),
+            )
         paths.append(path)
     return paths
 

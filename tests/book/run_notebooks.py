@@ -31,11 +31,15 @@ KERNEL_NAME = "course-run"
 def _kernelspec(python: str, folder: Path) -> None:
     spec = folder / "kernels" / KERNEL_NAME
     spec.mkdir(parents=True, exist_ok=True)
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [python, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "course run",
-        "language": "python",
-    }))
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [python, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "course run",
+                "language": "python",
+            }
+        )
+    )
 
 
 def run(paths: list[Path], python: str | None, cwd: Path | None, offline: bool) -> list[dict]:
@@ -60,8 +64,9 @@ def run(paths: list[Path], python: str | None, cwd: Path | None, offline: bool) 
         nb = nbformat.read(path, as_version=4)
         start = time.perf_counter()
         entry = {"notebook": str(path), "ok": True, "error": "", "images": 0}
-        client = NotebookClient(nb, timeout=300, kernel_name=kernel,
-                                resources={"metadata": {"path": str(cwd or path.parent)}})
+        client = NotebookClient(
+            nb, timeout=300, kernel_name=kernel, resources={"metadata": {"path": str(cwd or path.parent)}}
+        )
         try:
             client.execute()
         except CellExecutionError as err:
@@ -69,9 +74,13 @@ def run(paths: list[Path], python: str | None, cwd: Path | None, offline: bool) 
         except Exception as err:  # kernel died, timeout, ...
             entry.update(ok=False, error=f"{type(err).__name__}: {err}"[-3000:])
         entry["seconds"] = round(time.perf_counter() - start, 1)
-        entry["images"] = sum(1 for cell in nb.cells if cell.cell_type == "code"
-                              for out in cell.get("outputs", [])
-                              if any(k.startswith("image/") for k in out.get("data", {})))
+        entry["images"] = sum(
+            1
+            for cell in nb.cells
+            if cell.cell_type == "code"
+            for out in cell.get("outputs", [])
+            if any(k.startswith("image/") for k in out.get("data", {}))
+        )
         report.append(entry)
     tmp.cleanup()
     return report

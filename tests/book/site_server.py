@@ -105,8 +105,7 @@ def serve(site: Path, *, mathjax_delay: float = 0.0) -> Iterator[str]:
     ``mathjax_delay`` answers every request for MathJax's files that many seconds
     late, so pages are tested with MathJax arriving after everything else.
     """
-    handler = functools.partial(type("Handler", (_Handler,), {"delay": mathjax_delay}),
-                                directory=str(site))
+    handler = functools.partial(type("Handler", (_Handler,), {"delay": mathjax_delay}), directory=str(site))
     server = _Server(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
     thread.start()

@@ -30,9 +30,25 @@ from mlmbook import chapters as book_chapters
 ROOT = Path(__file__).resolve().parents[2]
 PACK_FOLDER = "mlm-course-pack"
 #: Packages only the book build and the tests need: never in the course pack.
-BUILD_ONLY = {"jupyter-book", "sphinx", "myst-nb", "myst-parser", "pytest", "nbval", "playwright",
-              "hypothesis", "jupytext", "sphinx-exercise", "sphinxcontrib-bibtex",
-              "sphinx-book-theme", "coverage", "pytest-xdist", "ruff", "pre-commit", "uv"}
+BUILD_ONLY = {
+    "jupyter-book",
+    "sphinx",
+    "myst-nb",
+    "myst-parser",
+    "pytest",
+    "nbval",
+    "playwright",
+    "hypothesis",
+    "jupytext",
+    "sphinx-exercise",
+    "sphinxcontrib-bibtex",
+    "sphinx-book-theme",
+    "coverage",
+    "pytest-xdist",
+    "ruff",
+    "pre-commit",
+    "uv",
+}
 
 
 def _build_dir() -> Path:
@@ -41,8 +57,10 @@ def _build_dir() -> Path:
     for candidate in (base, base / "_build"):
         if (candidate / "html").is_dir():
             return candidate
-    pytest.fail(f"No built book in {base} (looked for html/ and _build/html/): run `make book` "
-                "first, or set BOOK_BUILD to the build folder.")
+    pytest.fail(
+        f"No built book in {base} (looked for html/ and _build/html/): run `make book` "
+        "first, or set BOOK_BUILD to the build folder."
+    )
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +73,7 @@ CORE = book_chapters.core_docnames(ROOT / "_toc.yml")
 
 
 def _stem(docname: str) -> str:
-    return book_chapters.notebook_filename(docname)[:-len(".ipynb")]
+    return book_chapters.notebook_filename(docname)[: -len(".ipynb")]
 
 
 def _notebook(html: Path, variant: str, docname: str):
@@ -70,8 +88,9 @@ def _norm(text: str) -> str:
 
 def _all_text(nb) -> str:
     """All cell sources as one line, block-quote markers removed."""
-    return _norm(" ".join(re.sub(r"^[ \t]*(?:>[ \t]?)+", "", cell.source, flags=re.MULTILINE)
-                          for cell in nb.cells))
+    return _norm(
+        " ".join(re.sub(r"^[ \t]*(?:>[ \t]?)+", "", cell.source, flags=re.MULTILINE) for cell in nb.cells)
+    )
 
 
 # ------------------------------------------------- solutions, read independently of the build
@@ -99,12 +118,18 @@ def source_solutions(docname: str) -> dict[str, dict]:
         while j < len(lines) and lines[j].strip() != fence:
             j += 1
         if match.group("name") == "solution":
-            body = lines[i + 1:j]
+            body = lines[i + 1 : j]
             end = j
         else:
-            end = next((k for k in range(j + 1, len(lines))
-                        if re.match(r"^(`{3,}|:{3,})\{solution-end\}", lines[k].strip())), len(lines))
-            body = lines[j + 1:end]
+            end = next(
+                (
+                    k
+                    for k in range(j + 1, len(lines))
+                    if re.match(r"^(`{3,}|:{3,})\{solution-end\}", lines[k].strip())
+                ),
+                len(lines),
+            )
+            body = lines[j + 1 : end]
         prose, code, cell, in_code = [], [], [], False
         for line in body:
             if re.match(r"^`{3,}\{code-cell\}", line.strip()):
@@ -116,8 +141,10 @@ def source_solutions(docname: str) -> dict[str, dict]:
                 # hidden cells (glue, assertions) are in neither notebook
                 if not any(l.startswith(":tags:") and "remove-cell" in l for l in cell):
                     if cell and cell[0].strip() == "---":  # a YAML header of cell metadata
-                        cell = cell[next((k for k in range(1, len(cell)) if cell[k].strip() == "---"),
-                                         len(cell) - 1) + 1:]
+                        cell = cell[
+                            next((k for k in range(1, len(cell)) if cell[k].strip() == "---"), len(cell) - 1)
+                            + 1 :
+                        ]
                     code.extend(l for l in cell if not l.startswith(":"))
                 continue
             if in_code:
@@ -134,7 +161,7 @@ def outside_solutions(docname: str) -> str:
     lines = book_chapters.source_path(docname, ROOT).read_text(encoding="utf-8").split("\n")
     for part in source_solutions(docname).values():
         start, end = part["span"]
-        lines[start:end + 1] = [""] * (end + 1 - start)
+        lines[start : end + 1] = [""] * (end + 1 - start)
     return _norm("\n".join(lines))
 
 
@@ -148,8 +175,7 @@ def _prose_fragments(lines: list[str]) -> list[str]:
 
 
 def _code_fragments(lines: list[str]) -> list[str]:
-    return [line.strip() for line in lines
-            if len(line.strip()) >= 25 and not line.strip().startswith("#")]
+    return [line.strip() for line in lines if len(line.strip()) >= 25 and not line.strip().startswith("#")]
 
 
 # ----------------------------------------------------------------------- the notebooks
@@ -183,21 +209,29 @@ def test_solutions_only_in_instructor_notebook(html, docname):
         fragments = [f for f in fragments if _norm(f) not in rest]
         assert fragments, f"solution {label} has no text of its own to check"
         for fragment in fragments:
-            assert _norm(fragment) not in student, f"solution {label} leaks into the student notebook: {fragment!r}"
-            assert _norm(fragment) in instructor, f"solution {label} is missing from the instructor notebook: {fragment!r}"
+            assert _norm(fragment) not in student, (
+                f"solution {label} leaks into the student notebook: {fragment!r}"
+            )
+            assert _norm(fragment) in instructor, (
+                f"solution {label} is missing from the instructor notebook: {fragment!r}"
+            )
     # The exercises themselves are in both.
     for exercise in info.exercises:
         for fragment in _prose_fragments(exercise.body.split("\n")):
             assert fragment in student and fragment in instructor, f"exercise {exercise.label}: {fragment!r}"
     # Answer cells for every solution, in the student notebook only: a code cell where the
     # solution has code, a markdown cell where it has a written answer.
-    answers = [c for c in _notebook(html, "student", docname).cells
-               if re.search(r"^(# Exercise [\d.]+: your code here|\*Your answer to Exercise)", c.source)]
+    answers = [
+        c
+        for c in _notebook(html, "student", docname).cells
+        if re.search(r"^(# Exercise [\d.]+: your code here|\*Your answer to Exercise)", c.source)
+    ]
     answered = {re.search(r"Exercise ([\d.]+)", c.source).group(1) for c in answers}
     assert len(answered) == len(solutions)
     written = [label for label, parts in solutions.items() if _prose_fragments(parts["prose"])]
-    assert sum(c.cell_type == "markdown" for c in answers) >= len(written), \
+    assert sum(c.cell_type == "markdown" for c in answers) >= len(written), (
         f"solutions {written} have written answers: each needs a markdown answer cell"
+    )
 
 
 _RAW_MYST = [
@@ -254,11 +288,13 @@ def test_glued_numbers_are_the_website_numbers(html):
 @pytest.mark.parametrize("docname", CHAPTERS)
 def test_instructor_notebook_is_the_executed_chapter(html, docname):
     executed = nbformat.read(_build_dir() / "jupyter_execute" / f"{docname}.ipynb", as_version=4)
-    visible = [c for c in executed.cells
-               if c.cell_type == "code" and "remove-cell" not in c.metadata.get("tags", [])]
+    visible = [
+        c for c in executed.cells if c.cell_type == "code" and "remove-cell" not in c.metadata.get("tags", [])
+    ]
     code = [c for c in _notebook(html, "instructor", docname).cells if c.cell_type == "code"]
-    assert [c.source for c in code] == [c.source for c in visible], \
+    assert [c.source for c in code] == [c.source for c in visible], (
         "the instructor notebook's code is not the chapter's visible code"
+    )
     for ours, built in zip(code, visible):
         if built.get("outputs") and "remove-output" not in built.metadata.get("tags", []):
             assert ours.get("outputs"), f"no outputs from the build for:\n{ours.source[:200]}"
@@ -278,22 +314,31 @@ def runs(html, tmp_path_factory):
     # The pack's README tells students `pip install -r requirements.txt`; uv installs the same
     # file several times faster (the lock's own uv, when this environment has it).
     uv = Path(sys.executable).with_name("uv")
-    install = (f'"{uv}" pip install --quiet --compile-bytecode --python "{python}" -r requirements.txt'
-               if uv.exists() else
-               f'"{python}" -m pip install --quiet --disable-pip-version-check -r requirements.txt')
-    script = " && ".join([
-        f'"{sys.executable}" -m venv "{venv}"',
-        f'cd "{pack}"',
-        install,
-        f'"{python}" -c "import helpers; print(helpers.__file__)" > "{work / "helpers_path.txt"}"',
-        f'cd "{ROOT}"',
-        f'"{sys.executable}" -m tests.book.run_notebooks --offline --python "{python}" '
-        f'--cwd "{pack / "notebooks"}" --report "{work / "student.json"}" '
-        + " ".join(f'"{p}"' for p in student),
-    ])
+    install = (
+        f'"{uv}" pip install --quiet --compile-bytecode --python "{python}" -r requirements.txt'
+        if uv.exists()
+        else f'"{python}" -m pip install --quiet --disable-pip-version-check -r requirements.txt'
+    )
+    script = " && ".join(
+        [
+            f'"{sys.executable}" -m venv "{venv}"',
+            f'cd "{pack}"',
+            install,
+            f'"{python}" -c "import helpers; print(helpers.__file__)" > "{work / "helpers_path.txt"}"',
+            f'cd "{ROOT}"',
+            f'"{sys.executable}" -m tests.book.run_notebooks --offline --python "{python}" '
+            f'--cwd "{pack / "notebooks"}" --report "{work / "student.json"}" '
+            + " ".join(f'"{p}"' for p in student),
+        ]
+    )
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    jobs["student"] = subprocess.Popen(["bash", "-c", script], cwd=work, env=env,
-                                       stdout=(work / "student.log").open("w"), stderr=subprocess.STDOUT)
+    jobs["student"] = subprocess.Popen(
+        ["bash", "-c", script],
+        cwd=work,
+        env=env,
+        stdout=(work / "student.log").open("w"),
+        stderr=subprocess.STDOUT,
+    )
     jobs["pack"] = pack
     yield jobs
     if jobs["student"].poll() is None:
@@ -333,14 +378,22 @@ def test_course_pack_installs_and_student_notebooks_execute_offline(runs, html):
 def test_course_pack_contents(html):
     with zipfile.ZipFile(html / "course-pack.zip") as zf:
         names = set(zf.namelist())
-        files = {n[len(PACK_FOLDER) + 1:] for n in names}
-        for required in ("README.md", "requirements.txt", "pyproject.toml", "helpers/__init__.py",
-                         "data/README.md", "data/hospitals.csv", "reference/published.csv"):
+        files = {n[len(PACK_FOLDER) + 1 :] for n in names}
+        for required in (
+            "README.md",
+            "requirements.txt",
+            "pyproject.toml",
+            "helpers/__init__.py",
+            "data/README.md",
+            "data/hospitals.csv",
+            "reference/published.csv",
+        ):
             assert required in files, required
         assert not any(f.startswith("_ext/mlmbook") or "__pycache__" in f for f in files)
         # helpers/ ships whole and unmodified: exactly the repository's files, byte for byte
-        tracked = subprocess.run(["git", "ls-files", "helpers"], cwd=ROOT, capture_output=True,
-                                 text=True, check=True).stdout.split()
+        tracked = subprocess.run(
+            ["git", "ls-files", "helpers"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.split()
         assert sorted(f for f in files if f.startswith("helpers/")) == sorted(tracked)
         for name in tracked:
             assert zf.read(f"{PACK_FOLDER}/{name}") == (ROOT / name).read_bytes(), name
@@ -348,15 +401,19 @@ def test_course_pack_contents(html):
             name = book_chapters.notebook_filename(docname)
             packed = zf.read(f"{PACK_FOLDER}/notebooks/{name}")
             assert packed == (html / "notebooks" / "student" / name).read_bytes()
-        assert sorted(f for f in files if f.startswith("notebooks/")) == \
-            sorted(f"notebooks/{book_chapters.notebook_filename(d)}" for d in CHAPTERS)
+        assert sorted(f for f in files if f.startswith("notebooks/")) == sorted(
+            f"notebooks/{book_chapters.notebook_filename(d)}" for d in CHAPTERS
+        )
         requirements = zf.read(f"{PACK_FOLDER}/requirements.txt").decode()
         readme = zf.read(f"{PACK_FOLDER}/README.md").decode()
     lines = [l.strip() for l in requirements.splitlines() if l.strip() and not l.startswith("#")]
     assert "-e ." in lines
     # Every other line is a line of the repository's lock, as it stands there (pin and marker).
-    lock = {l.split(" #", 1)[0].strip() for l in (ROOT / "requirements.txt").read_text().splitlines()
-            if l.strip() and not l[0].isspace() and not l.startswith("#")}
+    lock = {
+        l.split(" #", 1)[0].strip()
+        for l in (ROOT / "requirements.txt").read_text().splitlines()
+        if l.strip() and not l[0].isspace() and not l.startswith("#")
+    }
     pinned = set()
     for line in lines:
         if line == "-e .":
@@ -395,7 +452,9 @@ def test_instructor_guide(html):
     links = {(page.parent / h).resolve() for h in _hrefs(page)}
     for docname in CHAPTERS:
         for variant in ("student", "instructor"):
-            assert (html / "notebooks" / variant / book_chapters.notebook_filename(docname)).resolve() in links
+            assert (
+                html / "notebooks" / variant / book_chapters.notebook_filename(docname)
+            ).resolve() in links
     assert (html / "course-pack.zip").resolve() in links
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.read_text(encoding="utf-8")))
     for docname in CORE + [d for d in CHAPTERS if d not in CORE]:
@@ -443,8 +502,9 @@ def test_chapter_form(docname):
         if any(len(feedback.split()) < 3 for _, feedback in question.options):
             problems.append(f"quiz question {n}: an option without explaining feedback")
     source = book_chapters.source_path(docname, ROOT).read_text(encoding="utf-8")
-    for match in re.finditer(r"^(`{3,}|:{3,})\{solution(?:-start)?\}[^\n]*\n(?P<opts>(?::[^\n]*\n)*)",
-                             source, re.MULTILINE):
+    for match in re.finditer(
+        r"^(`{3,}|:{3,})\{solution(?:-start)?\}[^\n]*\n(?P<opts>(?::[^\n]*\n)*)", source, re.MULTILINE
+    ):
         if ":class: dropdown" not in match.group("opts"):
             problems.append("a solution is not collapsed (:class: dropdown)")
     assert not problems, f"{docname}: " + "; ".join(problems)
@@ -458,29 +518,71 @@ def test_converter_handles_myst_constructs(tmp_path):
     from mlmbook.convert import Context, convert
 
     (tmp_path / "diagram.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>')
-    source = "\n".join([
-        "(demo)=", "# Demo", "",
-        "% a comment", "",
-        ":::{note}", "Nested {math}`x^2` and {ref}`other <sec-x>`.", ":::", "",
-        "```{figure} diagram.svg", ":name: fig-demo", ":alt: A diagram", "", "The caption.", "```", "",
-        "See {numref}`fig-demo`, {eq}`eq-demo`, {cite:t}`key1` and {term}`ICC <icc>`.", "",
-        "$$ a = b $$ (eq-demo)", "",
-        "```{list-table} A table", ":header-rows: 1", "", "* - a", "  - b", "* - 1", "  - 2", "```", "",
-        "Term", ": Its definition.", "",
-        "```{exercise} Try", ":label: ex-demo", "", "Do {glue:text}`value:.1f` things.", "```", "",
-        "```{solution} ex-demo", ":class: dropdown", "", "Secret answer text here.", "```", "",
-        "Literal `{ref}` in code stays.", "",
-    ])
+    source = "\n".join(
+        [
+            "(demo)=",
+            "# Demo",
+            "",
+            "% a comment",
+            "",
+            ":::{note}",
+            "Nested {math}`x^2` and {ref}`other <sec-x>`.",
+            ":::",
+            "",
+            "```{figure} diagram.svg",
+            ":name: fig-demo",
+            ":alt: A diagram",
+            "",
+            "The caption.",
+            "```",
+            "",
+            "See {numref}`fig-demo`, {eq}`eq-demo`, {cite:t}`key1` and {term}`ICC <icc>`.",
+            "",
+            "$$ a = b $$ (eq-demo)",
+            "",
+            "```{list-table} A table",
+            ":header-rows: 1",
+            "",
+            "* - a",
+            "  - b",
+            "* - 1",
+            "  - 2",
+            "```",
+            "",
+            "Term",
+            ": Its definition.",
+            "",
+            "```{exercise} Try",
+            ":label: ex-demo",
+            "",
+            "Do {glue:text}`value:.1f` things.",
+            "```",
+            "",
+            "```{solution} ex-demo",
+            ":class: dropdown",
+            "",
+            "Secret answer text here.",
+            "```",
+            "",
+            "Literal `{ref}` in code stays.",
+            "",
+        ]
+    )
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(source)])
     warnings_seen: list[str] = []
     context = Context(
-        docname="chapters/demo", source_dir=tmp_path, root_dir=tmp_path,
+        docname="chapters/demo",
+        source_dir=tmp_path,
+        root_dir=tmp_path,
         glue={"value": {"data": {"text/plain": "3.14159"}}},
         labels={"sec-x": ("chapters/other", "Other"), "fig-demo": ("chapters/demo", "")},
-        numbers={"fig-demo": "Fig. 9.1"}, equations={"eq-demo": "9.1"},
-        exercise_numbers=["9.1"], notebooks={"chapters/other": "other.ipynb"},
+        numbers={"fig-demo": "Fig. 9.1"},
+        equations={"eq-demo": "9.1"},
+        exercise_numbers=["9.1"],
+        notebooks={"chapters/other": "other.ipynb"},
         cite=lambda keys, role: "Author (2000)" if role == "cite:t" else "(Author, 2000)",
-        warn=warnings_seen.append)
+        warn=warnings_seen.append,
+    )
     student = "\n".join(c.source for c in convert(nb, context, "student").cells)
     instructor_nb = convert(nb, context, "instructor")
     instructor = "\n".join(c.source for c in instructor_nb.cells)

@@ -36,7 +36,8 @@ def _book(tmp_path: Path, second: str) -> Path:
     (book / "_config.yml").write_text(
         "title: t\nonly_build_toc_files: true\n"
         "execute:\n  execute_notebooks: cache\n  raise_on_error: true\n"
-        f"sphinx:\n  local_extensions:\n    mlmbook.execute: {ROOT / '_ext'}\n")
+        f"sphinx:\n  local_extensions:\n    mlmbook.execute: {ROOT / '_ext'}\n"
+    )
     (book / "_toc.yml").write_text("format: jb-book\nroot: one\nchapters:\n  - file: two\n")
     (book / "one.md").write_text(HEADER + "# One\n\n```{code-cell} ipython3\nx = 6 * 7\nx\n```\n")
     (book / "two.md").write_text(HEADER + f"# Two\n\n```{{code-cell}} ipython3\n{second}\n```\n")
@@ -45,9 +46,13 @@ def _book(tmp_path: Path, second: str) -> Path:
 
 def _build(book: Path) -> subprocess.CompletedProcess:
     jb = Path(sys.executable).with_name("jupyter-book")
-    return subprocess.run([str(jb), "build", str(book), "-W", "-n", "--keep-going"],
-                          capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "MLMBOOK_JOBS": "2"})
+    return subprocess.run(
+        [str(jb), "build", str(book), "-W", "-n", "--keep-going"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "MLMBOOK_JOBS": "2"},
+    )
 
 
 @pytest.mark.slow

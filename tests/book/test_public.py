@@ -18,7 +18,13 @@ from pathlib import Path
 import pytest
 
 from tests.book.chapter_notebooks import ROOT
-from tests.book.test_course import _code_fragments, _norm, _prose_fragments, outside_solutions, source_solutions
+from tests.book.test_course import (
+    _code_fragments,
+    _norm,
+    _prose_fragments,
+    outside_solutions,
+    source_solutions,
+)
 
 CHAPTER = "chapters/why"
 
@@ -38,14 +44,17 @@ def _public_book(tmp_path: Path) -> Path:
     text = re.sub(r"\{ref\}`([\w-]+)`", lambda m: m.group(0) if m.group(1) in keep else m.group(1), text)
     (book / f"{CHAPTER}.md").write_text(text, encoding="utf-8")
     guide = (ROOT / "chapters" / "instructor.md").read_text(encoding="utf-8")
-    guide = re.sub(r"\{(ref|numref)\}`([\w-]+)`",
-                   lambda m: m.group(0) if m.group(2) in {"why", "instructor", "references"} else m.group(2),
-                   guide)
+    guide = re.sub(
+        r"\{(ref|numref)\}`([\w-]+)`",
+        lambda m: m.group(0) if m.group(2) in {"why", "instructor", "references"} else m.group(2),
+        guide,
+    )
     (book / "chapters" / "instructor.md").write_text(guide, encoding="utf-8")
     shutil.copy(ROOT / "chapters" / "references.md", book / "chapters" / "references.md")
     (book / "_toc.yml").write_text(
         "format: jb-book\nroot: chapters/why\nparts:\n  - caption: For instructors\n"
-        "    chapters:\n      - file: chapters/instructor\n      - file: chapters/references\n")
+        "    chapters:\n      - file: chapters/instructor\n      - file: chapters/references\n"
+    )
     return book
 
 
@@ -54,8 +63,13 @@ def public_site(tmp_path_factory) -> Path:
     book = _public_book(tmp_path_factory.mktemp("public"))
     jb = Path(sys.executable).with_name("jupyter-book")
     env = {**os.environ, "SOLUTIONS": "hidden"}
-    build = subprocess.run([str(jb), "build", str(book), "-W", "-n", "--keep-going"],
-                           capture_output=True, text=True, timeout=900, env=env)
+    build = subprocess.run(
+        [str(jb), "build", str(book), "-W", "-n", "--keep-going"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=env,
+    )
     assert build.returncode == 0, f"the public build fails:\n{build.stdout[-4000:]}\n{build.stderr[-2000:]}"
     return book / "_build" / "html"
 
@@ -63,8 +77,11 @@ def public_site(tmp_path_factory) -> Path:
 def _site_text(site: Path) -> str:
     parts = []
     for path in site.rglob("*"):
-        if path.is_file() and path.suffix in {".html", ".js", ".txt", ".md", ".ipynb", ".json"} \
-                and "mathjax" not in path.parts:
+        if (
+            path.is_file()
+            and path.suffix in {".html", ".js", ".txt", ".md", ".ipynb", ".json"}
+            and "mathjax" not in path.parts
+        ):
             parts.append(path.read_text(encoding="utf-8", errors="replace"))
     return _norm("\n".join(parts))
 
@@ -77,8 +94,11 @@ def test_public_build_has_no_solution_text(public_site):
     text = _site_text(public_site)
     checked = 0
     for label, parts in solutions.items():
-        fragments = [f for f in _prose_fragments(parts["prose"]) + _code_fragments(parts["code"])
-                     if _norm(f) not in rest]
+        fragments = [
+            f
+            for f in _prose_fragments(parts["prose"]) + _code_fragments(parts["code"])
+            if _norm(f) not in rest
+        ]
         for fragment in fragments:
             checked += 1
             assert _norm(fragment) not in text, f"solution {label} is in the public site: {fragment!r}"

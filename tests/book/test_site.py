@@ -51,8 +51,12 @@ from tests.book.site_server import ROOT, html_pages, screenshot_dir, serve, site
 CHROMIUM = os.environ.get("BOOK_CHROMIUM", "/usr/bin/chromium")
 AXE_JS = Path(os.environ.get("BOOK_AXE_JS") or ROOT / ".venv" / "share" / "axe-core" / "axe.min.js")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     # Belt and braces: no host name resolves except the local server's address.
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ]
@@ -81,8 +85,10 @@ def _require_site():
 def browser():
     _require_site()
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `bash tools/browser_deps.sh` as root, or "
-                    "`sudo apt-get update && sudo apt-get install -y chromium`")
+        pytest.fail(
+            f"{CHROMIUM} is missing: run `bash tools/browser_deps.sh` as root, or "
+            "`sudo apt-get update && sudo apt-get install -y chromium`"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -280,22 +286,31 @@ def test_page(page_path, browser, base_url, axe_source, shots):
         axe = page.evaluate(AXE_JS_RUN)
         for v in axe["violations"]:
             if v["impact"] in AXE_FAIL:
-                problems.append(f"axe {v['impact']} {v['id']}: {v['help']} ({v['count']} elements, "
-                                f"e.g. {'; '.join(v['targets'])})")
+                problems.append(
+                    f"axe {v['impact']} {v['id']}: {v['help']} ({v['count']} elements, "
+                    f"e.g. {'; '.join(v['targets'])})"
+                )
 
         page.wait_for_load_state("networkidle")
         page.screenshot(path=str(shots / _screenshot_name(page_path)), full_page=True)
 
         # Readers can switch to dark mode: its colours must pass too.
-        page.evaluate("() => { document.documentElement.dataset.theme = 'dark';"
-                      " document.documentElement.dataset.mode = 'dark'; }")
+        page.evaluate(
+            "() => { document.documentElement.dataset.theme = 'dark';"
+            " document.documentElement.dataset.mode = 'dark'; }"
+        )
         page.wait_for_timeout(300)
-        dark = page.evaluate(AXE_JS_RUN.replace("{resultTypes: ['violations']}",
-                                                "{resultTypes: ['violations'], runOnly: ['color-contrast']}"))
+        dark = page.evaluate(
+            AXE_JS_RUN.replace(
+                "{resultTypes: ['violations']}", "{resultTypes: ['violations'], runOnly: ['color-contrast']}"
+            )
+        )
         for v in dark["violations"]:
             if v["impact"] in AXE_FAIL:
-                problems.append(f"dark mode: axe {v['impact']} {v['id']}: {v['help']} ({v['count']} elements, "
-                                f"e.g. {'; '.join(v['targets'])})")
+                problems.append(
+                    f"dark mode: axe {v['impact']} {v['id']}: {v['help']} ({v['count']} elements, "
+                    f"e.g. {'; '.join(v['targets'])})"
+                )
 
         page.set_viewport_size(PHONE)
         page.wait_for_timeout(200)
@@ -378,7 +393,8 @@ def test_mathjax_autoloads_tex_extensions_offline(browser, base_url):
     try:
         page.goto(base_url + page_path)
         page.evaluate(MATH_JS)
-        errors = page.evaluate("""async (sources) => {
+        errors = page.evaluate(
+            """async (sources) => {
           const out = [];
           for (const [extension, tex] of Object.entries(sources)) {
             const node = await MathJax.tex2chtmlPromise(tex, {display: false});
@@ -388,7 +404,9 @@ def test_mathjax_autoloads_tex_extensions_offline(browser, base_url):
             else if (/<mtext mathcolor="red">\\\\/.test(mml)) out.push(`${extension}: ${tex}: undefined macro`);
           }
           return out;
-        }""", AUTOLOADED_TEX)
+        }""",
+            AUTOLOADED_TEX,
+        )
         page.wait_for_load_state("networkidle")
         problems = record.problems
     finally:
@@ -445,7 +463,8 @@ def _figure_text_problems(page, page_path: str, where: str) -> list[str]:
             problems.append(
                 f"{where}: figure {fig['src']} is {fig['natural']} px wide, shown at {fig['shown']:.0f} px: "
                 f"its smallest text renders at {text_px:.1f} px, under the page's small print "
-                f"({found['small']:.1f} px); draw it narrower (helpers.display.FIGURE_WIDTH) or stack its panels")
+                f"({found['small']:.1f} px); draw it narrower (helpers.display.FIGURE_WIDTH) or stack its panels"
+            )
     return problems
 
 
@@ -493,8 +512,11 @@ def test_code_lines_fit_the_column():
             tags = cell.metadata.get("tags", [])
             if cell.cell_type != "code" or "remove-cell" in tags or "remove-input" in tags:
                 continue
-            long += [f"{path.name}: {len(line)} characters: {line.strip()[:70]}"
-                     for line in cell.source.splitlines() if len(line) > CODE_LINE]
+            long += [
+                f"{path.name}: {len(line)} characters: {line.strip()[:70]}"
+                for line in cell.source.splitlines()
+                if len(line) > CODE_LINE
+            ]
     assert not long, "code lines wider than the column:\n  " + "\n  ".join(long)
 
 
@@ -553,8 +575,10 @@ def test_desktop_menu_button_hides_the_sidebar_and_one_search_box(browser, base_
 def test_status_page_is_last_under_maintainers_without_emoji():
     _require_site()
     html = (SITE / "chapters" / "why.html").read_text(encoding="utf-8")
-    nav = html[html.index('bd-docs-nav'):]
-    captions = re.findall(r'<p aria-level="2" class="caption" role="heading"><span class="caption-text">([^<]+)<', nav)
+    nav = html[html.index("bd-docs-nav") :]
+    captions = re.findall(
+        r'<p aria-level="2" class="caption" role="heading"><span class="caption-text">([^<]+)<', nav
+    )
     assert captions and captions[-1] == "For maintainers", captions
     assert nav.rindex("status.html") > nav.rindex(captions[-1])
     status = (SITE / "chapters" / "status.html").read_text(encoding="utf-8")
@@ -574,7 +598,7 @@ def test_home_page_says_where_to_start():
     _require_site()
     html = (SITE / "chapters" / "intro.html").read_text(encoding="utf-8")
     assert 'id="start-here"' in html
-    start = html[html.index('id="start-here"'):html.index('id="what-you-will-learn"')]
+    start = html[html.index('id="start-here"') : html.index('id="what-you-will-learn"')]
     assert 'href="../course-pack.zip"' in start and "requirements.txt" in start and "jupyter" in start
     for chapter in ("why", "estimate", "ess", "hsb", "exam", "sleepstudy", "from-r", "instructor"):
         assert f'href="{chapter}.html' in html, f"the home page does not list {chapter}"
@@ -597,8 +621,10 @@ def test_quiz_marks_right_and_wrong_and_keeps_a_score(browser, base_url, axe_sou
     try:
         page.goto(base_url + "chapters/why.html", wait_until="load")
         if theme == "dark":
-            page.evaluate("() => { document.documentElement.dataset.theme = 'dark';"
-                          " document.documentElement.dataset.mode = 'dark'; }")
+            page.evaluate(
+                "() => { document.documentElement.dataset.theme = 'dark';"
+                " document.documentElement.dataset.mode = 'dark'; }"
+            )
         quizzes = page.locator("div.quiz")
         n = quizzes.count()
         assert n >= 2
@@ -615,7 +641,9 @@ def test_quiz_marks_right_and_wrong_and_keeps_a_score(browser, base_url, axe_sou
         # Question 2: right at once.
         answers2 = quizzes.nth(1).locator("details")
         texts2 = [answers2.nth(i).locator("p").first.text_content() for i in range(answers2.count())]
-        answers2.nth(next(i for i, t in enumerate(texts2) if t.strip().startswith("Right"))).locator("summary").click()
+        answers2.nth(next(i for i, t in enumerate(texts2) if t.strip().startswith("Right"))).locator(
+            "summary"
+        ).click()
         page.wait_for_timeout(200)
         state = page.evaluate(QUIZ_STATE_JS, 0)
         assert "quiz-wrong" in state[wrong]["cls"] and state[wrong]["mark"] == "\u2717"
@@ -628,7 +656,9 @@ def test_quiz_marks_right_and_wrong_and_keeps_a_score(browser, base_url, axe_sou
         # The last question: a wrong answer; the score then counts every question.
         last = quizzes.nth(n - 1).locator("details")
         texts3 = [last.nth(i).locator("p").first.text_content() for i in range(last.count())]
-        last.nth(next(i for i, t in enumerate(texts3) if not t.strip().startswith("Right"))).locator("summary").click()
+        last.nth(next(i for i, t in enumerate(texts3) if not t.strip().startswith("Right"))).locator(
+            "summary"
+        ).click()
         page.wait_for_timeout(200)
         text = score.inner_text()
         assert f"Score: 1 of {n} right at the first try ({min(n, 3)} of {n} answered)" in text, text
@@ -687,8 +717,12 @@ def test_shrinkage_explorer_follows_the_formula(browser, base_url, viewport):
         problems = _check_explorer(start)
         states = [start]
         # Keyboard: each slider is reached by its label and moved with the arrow keys.
-        for label, key, times in [("cluster size", "ArrowRight", 20), ("cluster variance", "ArrowRight", 30),
-                                  ("residual variance", "ArrowLeft", 10), ("cluster size", "End", 1)]:
+        for label, key, times in [
+            ("cluster size", "ArrowRight", 20),
+            ("cluster variance", "ArrowRight", 30),
+            ("residual variance", "ArrowLeft", 10),
+            ("cluster size", "End", 1),
+        ]:
             slider = page.get_by_label(re.compile(label))
             slider.focus()
             for _ in range(times):
@@ -720,7 +754,9 @@ def test_every_quiz_question_has_one_right_answer():
             right = [f for f in feedback if re.match(r"\s*(Right|Correct)\b", f)]
             if len(feedback) < 2 or len(right) != 1:
                 bad.append(f"{path.name}: {len(right)} right of {len(feedback)}: {block.strip()[:80]}")
-    assert not bad, "quiz questions need exactly one answer whose feedback starts 'Right':\n  " + "\n  ".join(bad)
+    assert not bad, "quiz questions need exactly one answer whose feedback starts 'Right':\n  " + "\n  ".join(
+        bad
+    )
 
 
 @pytest.mark.slow

@@ -29,15 +29,27 @@ SITE = site_dir()
 PAGES = html_pages(SITE)
 
 #: Attributes that hold a URL, by tag.
-URL_ATTRS = {"a": ["href"], "area": ["href"], "link": ["href"], "img": ["src"], "script": ["src"],
-             "source": ["src"], "iframe": ["src"], "video": ["src", "poster"], "audio": ["src"],
-             "embed": ["src"], "object": ["data"], "form": ["action"]}
+URL_ATTRS = {
+    "a": ["href"],
+    "area": ["href"],
+    "link": ["href"],
+    "img": ["src"],
+    "script": ["src"],
+    "source": ["src"],
+    "iframe": ["src"],
+    "video": ["src", "poster"],
+    "audio": ["src"],
+    "embed": ["src"],
+    "object": ["data"],
+    "form": ["action"],
+}
 #: A link to another site is fine for a reader to follow; loading a resource from one is not.
 FOLLOWED = {"a", "area"}
 #: <link rel=...> values that only name a page (not loaded by the browser on its own).
 NAMING_RELS = {"canonical", "index", "search", "next", "prev", "author", "license", "alternate", "help"}
-ANALYTICS = re.compile(r"googletagmanager|google-analytics|gtag\(|plausible\.io|matomo|mixpanel|segment\.io",
-                       re.IGNORECASE)
+ANALYTICS = re.compile(
+    r"googletagmanager|google-analytics|gtag\(|plausible\.io|matomo|mixpanel|segment\.io", re.IGNORECASE
+)
 CSS_URL = re.compile(r"""(?:url\(\s*['"]?|@import\s+['"])\s*((?:https?:)?//[^'")\s]+)""", re.IGNORECASE)
 
 
@@ -141,8 +153,11 @@ def test_nothing_is_loaded_from_another_host():
 
 
 def test_no_analytics():
-    found = [f"{rel}: {m.group(0)}" for rel in PAGES
-             for m in ANALYTICS.finditer((SITE / rel).read_text(encoding="utf-8"))]
+    found = [
+        f"{rel}: {m.group(0)}"
+        for rel in PAGES
+        for m in ANALYTICS.finditer((SITE / rel).read_text(encoding="utf-8"))
+    ]
     assert not found, found
 
 
@@ -158,8 +173,11 @@ def test_math_uses_the_mathjax_inside_the_site():
             assert (SITE / path).is_file(), f"{rel}: {src} is not in the site"
     # The whole tree is there: TeX extensions that autoload, and the fonts.
     tree = SITE / "_static" / "mathjax"
-    for part in ["input/tex/extensions/boldsymbol.js", "input/tex/extensions/mhchem.js",
-                 "output/chtml/fonts/woff-v2/MathJax_Main-Regular.woff"]:
+    for part in [
+        "input/tex/extensions/boldsymbol.js",
+        "input/tex/extensions/mhchem.js",
+        "output/chtml/fonts/woff-v2/MathJax_Main-Regular.woff",
+    ]:
         assert (tree / part).is_file(), f"the site's MathJax lacks {part}"
 
 
@@ -170,7 +188,9 @@ def test_every_page_has_our_favicon():
         for href in icons:
             path, _ = _target(rel, href.split("?")[0])
             assert path == "_static/favicon.svg", f"{rel}: icon {href}"
-    assert (SITE / "_static" / "favicon.svg").read_text() == (ROOT / "_ext/mlmbook/static/favicon.svg").read_text()
+    assert (SITE / "_static" / "favicon.svg").read_text() == (
+        ROOT / "_ext/mlmbook/static/favicon.svg"
+    ).read_text()
 
 
 def test_favicon_and_logo_are_drawn_by_their_scripts():

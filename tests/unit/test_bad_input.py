@@ -15,8 +15,14 @@ import helpers
 @pytest.fixture()
 def frame():
     rng = np.random.default_rng(0)
-    return pd.DataFrame({"y": rng.normal(size=40), "x": rng.normal(size=40),
-                         "g": np.repeat(list("abcdefgh"), 5), "label": ["p"] * 40})
+    return pd.DataFrame(
+        {
+            "y": rng.normal(size=40),
+            "x": rng.normal(size=40),
+            "g": np.repeat(list("abcdefgh"), 5),
+            "label": ["p"] * 40,
+        }
+    )
 
 
 def fit(*args, **kwargs):
@@ -62,8 +68,13 @@ def test_single_cluster(frame):
     # A random effect besides the variance components: still an error, with the hint.
     for re_formula in ("1", "~x", "~ 1 + x"):
         with pytest.raises(ValueError, match=r"'g' has 1 cluster.*crossed"):
-            fit("y ~ x", frame.assign(g="a", c=frame["g"]), "g", re_formula=re_formula,
-                vc_formula={"c": "0 + C(c)"})
+            fit(
+                "y ~ x",
+                frame.assign(g="a", c=frame["g"]),
+                "g",
+                re_formula=re_formula,
+                vc_formula={"c": "0 + C(c)"},
+            )
 
 
 @pytest.mark.parametrize("re_formula", ["0", "~0", "~ 0", "-1", None])
@@ -71,6 +82,7 @@ def test_single_cluster_allowed_for_variance_components_only(frame, re_formula):
     """The constant-group trick for crossed random effects: one group, no random effect but the
     variance components."""
     from helpers._checks import prepare_mixed_data
+
     data = frame.assign(one=1, c=frame["g"])
     rows = prepare_mixed_data("y ~ x", data, "one", re_formula, {"c": "0 + C(c)"})
     assert len(rows) == len(data)

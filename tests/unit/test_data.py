@@ -36,10 +36,18 @@ def test_unknown_name_lists_the_names():
         helpers.load(3)
 
 
-@pytest.mark.parametrize("name, shape", [("sleepstudy", (180, 3)), ("dyestuff", (30, 2)),
-                                         ("exam", (4059, None)), ("hsb", (7185, None)),
-                                         ("dietox", (861, None)), ("penicillin", (144, 3)),
-                                         ("pastes", (60, 4))])
+@pytest.mark.parametrize(
+    "name, shape",
+    [
+        ("sleepstudy", (180, 3)),
+        ("dyestuff", (30, 2)),
+        ("exam", (4059, None)),
+        ("hsb", (7185, None)),
+        ("dietox", (861, None)),
+        ("penicillin", (144, 3)),
+        ("pastes", (60, 4)),
+    ],
+)
 def test_real_data(name, shape):
     frame = helpers.load(name)
     assert frame.shape[0] == shape[0]
@@ -93,8 +101,9 @@ def test_unreadable_file_without_checksum(tmp_path, monkeypatch):
 @pytest.mark.slow
 def test_load_works_from_any_folder(tmp_path):
     code = "import helpers; print(helpers.load('schools').shape[0], helpers.load('sleepstudy').shape[0])"
-    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
     assert out.stdout.split() == [str(len(helpers.load("schools"))), "180"]
 
 
@@ -108,8 +117,9 @@ def test_checksums_match_the_files():
 @pytest.mark.slow
 def test_make_data_regenerates_byte_for_byte(tmp_path):
     """What `make data` runs (`python -m helpers`), into a temporary folder."""
-    out = subprocess.run([sys.executable, "-m", "helpers", str(tmp_path)], cwd=ROOT,
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "helpers", str(tmp_path)], cwd=ROOT, capture_output=True, text=True, check=True
+    )
     assert "wrote" in out.stdout
     assert _sums(tmp_path) == _sums(DATA_DIR)
     for name in _sums(DATA_DIR):

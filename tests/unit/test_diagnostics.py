@@ -14,8 +14,9 @@ from tests.unit.conftest import quiet_fit
 # lme4's ranef, conditional SDs, fitted values, residuals and predictions of
 # lmer(Reaction ~ Days + (Days | Subject), sleepstudy): tests/reference/lme4_chapters.csv.
 _REF = "sleepstudy.rs.reml."
-LME4_RANEF = {s: (value(f"{_REF}ranef_{s}_intercept"), value(f"{_REF}ranef_{s}_days"))
-              for s in (308, 309, 310)}
+LME4_RANEF = {
+    s: (value(f"{_REF}ranef_{s}_intercept"), value(f"{_REF}ranef_{s}_days")) for s in (308, 309, 310)
+}
 LME4_SE = (value(f"{_REF}condsd_308_intercept"), value(f"{_REF}condsd_308_days"))
 LME4_FITTED = tuple(value(f"{_REF}fitted_row{k}") for k in (1, 2, 3))
 LME4_RESID = tuple(value(f"{_REF}resid_row{k}") for k in (1, 2, 3))
@@ -61,8 +62,9 @@ def test_fitted_and_residuals_match_lme4(sleep_fits):
     np.testing.assert_allclose(resid.iloc[:3], LME4_RESID, atol=2e-4)
     marginal = helpers.fitted_values(res, conditional=False)
     np.testing.assert_allclose(marginal.to_numpy(), res.model.exog @ res.fe_params.to_numpy())
-    np.testing.assert_allclose((helpers.residuals(res, conditional=False) + marginal).to_numpy(),
-                               res.model.endog)
+    np.testing.assert_allclose(
+        (helpers.residuals(res, conditional=False) + marginal).to_numpy(), res.model.endog
+    )
     assert fitted.name == "fitted" and resid.name == "resid"
 
 
@@ -76,11 +78,15 @@ def test_predict_known_and_new_clusters(sleep_fits, sleep_data):
     marginal = helpers.predict(res, new, conditional=False)
     assert marginal["a"] == pytest.approx(res.fe_params["Intercept"])
     # on the fitted rows, conditional predictions are the fitted values
-    np.testing.assert_allclose(helpers.predict(res, sleep_data).to_numpy(),
-                               helpers.fitted_values(res).to_numpy(), atol=1e-8)
+    np.testing.assert_allclose(
+        helpers.predict(res, sleep_data).to_numpy(), helpers.fitted_values(res).to_numpy(), atol=1e-8
+    )
     # and statsmodels' own predict is the marginal one
-    np.testing.assert_allclose(helpers.predict(res, sleep_data, conditional=False).to_numpy(),
-                               np.asarray(res.predict(sleep_data)), atol=1e-8)
+    np.testing.assert_allclose(
+        helpers.predict(res, sleep_data, conditional=False).to_numpy(),
+        np.asarray(res.predict(sleep_data)),
+        atol=1e-8,
+    )
 
 
 def test_predict_with_categorical_predictor():
@@ -97,7 +103,8 @@ def test_predict_errors(sleep_fits, sleep_data):
     with pytest.raises(ValueError, match="'Subject'"):
         helpers.predict(res, pd.DataFrame({"Days": [1]}))
     assert helpers.predict(res, pd.DataFrame({"Days": [1]}), conditional=False).iloc[0] == pytest.approx(
-        res.fe_params.sum())
+        res.fe_params.sum()
+    )
     with pytest.raises(ValueError, match="missing values"):
         helpers.predict(res, pd.DataFrame({"Days": [np.nan], "Subject": [308]}))
     with pytest.raises(TypeError, match="DataFrame"):
@@ -124,6 +131,14 @@ def test_docstring_examples():
     import helpers.testing
     import helpers.plots
 
-    for module in (helpers.data, helpers.fit, helpers.testing, helpers.profiles, helpers.summaries, helpers.diagnostics, helpers.plots):
+    for module in (
+        helpers.data,
+        helpers.fit,
+        helpers.testing,
+        helpers.profiles,
+        helpers.summaries,
+        helpers.diagnostics,
+        helpers.plots,
+    ):
         failed, _ = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
         assert failed == 0, module.__name__

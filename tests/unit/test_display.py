@@ -13,10 +13,19 @@ import pytest
 from helpers import display
 
 
-@pytest.mark.parametrize("p, shown", [
-    (0.5, "0.500"), (0.0123, "0.012"), (0.001, "0.001"), (0.00032, "3.2e-4"),
-    (2.3e-9, "2.3e-9"), (4.500990e-297, "< 1e-10"), (0.0, "< 1e-10"), (1.0, "1.000"),
-])
+@pytest.mark.parametrize(
+    "p, shown",
+    [
+        (0.5, "0.500"),
+        (0.0123, "0.012"),
+        (0.001, "0.001"),
+        (0.00032, "3.2e-4"),
+        (2.3e-9, "2.3e-9"),
+        (4.500990e-297, "< 1e-10"),
+        (0.0, "< 1e-10"),
+        (1.0, "1.000"),
+    ],
+)
 def test_format_p(p, shown):
     assert display.format_p(p) == shown
 
@@ -33,8 +42,10 @@ def test_format_p_refuses_what_is_not_a_probability(bad):
 
 
 def test_tidy_formats_p_values_numbers_and_blanks():
-    frame = pd.DataFrame({"estimate": [123.456789, 7.654321], "p (normal)": [4.500990e-297, 0.0312],
-                          "corr": [np.nan, 0.0656]}, index=["Intercept", "Days"])
+    frame = pd.DataFrame(
+        {"estimate": [123.456789, 7.654321], "p (normal)": [4.500990e-297, 0.0312], "corr": [np.nan, 0.0656]},
+        index=["Intercept", "Days"],
+    )
     html = display.tidy(frame).to_html()
     assert "&lt; 1e-10" in html and "0.031" in html
     assert "123.457" in html and "123.456789" not in html
@@ -50,8 +61,10 @@ def test_tidy_refuses_bad_input():
 
 
 def test_book_style_is_opt_in():
-    code = ("import matplotlib as mpl; before = dict(mpl.rcParams); import helpers.display; "
-            "print(sorted(k for k in before if str(before[k]) != str(mpl.rcParams[k])))")
+    code = (
+        "import matplotlib as mpl; before = dict(mpl.rcParams); import helpers.display; "
+        "print(sorted(k for k in before if str(before[k]) != str(mpl.rcParams[k])))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
     with mpl.rc_context():

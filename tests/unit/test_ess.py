@@ -9,8 +9,15 @@ import pandas as pd
 import pytest
 
 import helpers
-from helpers.ess import (ESS_COLUMNS, ESS_ITEMS, ESS_TRUTH, MISSING_CODES, lecture_notes_estimates,
-                         load_ess, simulate_ess)
+from helpers.ess import (
+    ESS_COLUMNS,
+    ESS_ITEMS,
+    ESS_TRUTH,
+    MISSING_CODES,
+    lecture_notes_estimates,
+    load_ess,
+    simulate_ess,
+)
 
 pyreadstat = pytest.importorskip("pyreadstat")
 
@@ -20,6 +27,7 @@ CODES = list(MISSING_CODES)
 # ---------------------------------------------------------------------------
 # The simulated file
 # ---------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def ess():
@@ -31,6 +39,7 @@ def test_course_file_is_the_simulator_output(ess):
     pd.testing.assert_frame_equal(ess, sim, check_dtype=False)
     # The same seed gives the same bytes (what `make data` relies on).
     from helpers.simulate import _csv_bytes
+
     assert _csv_bytes(simulate_ess()) == _csv_bytes(sim)
     assert _csv_bytes(simulate_ess(seed=ESS_TRUTH["seed"] + 1)) != _csv_bytes(sim)
 
@@ -114,14 +123,23 @@ def test_calibrated_to_the_published_analysis(ess):
 # load_ess on small synthetic files
 # ---------------------------------------------------------------------------
 
+
 def _synthetic(n_be: int = 12) -> pd.DataFrame:
     """A small file shaped like the real ESS Round 5 file: two countries, extra columns."""
     rng = np.random.default_rng(3)
     rows = []
     for cntry, n in (("BE", n_be), ("NL", 5)):
         for i in range(n):
-            rows.append({"name": "ESS5e03", "essround": 5, "edition": "3.0", "cntry": cntry,
-                         "idno": 1000 + i, "intnum": 4976 if i % 2 else 7519})
+            rows.append(
+                {
+                    "name": "ESS5e03",
+                    "essround": 5,
+                    "edition": "3.0",
+                    "cntry": cntry,
+                    "idno": 1000 + i,
+                    "intnum": 4976 if i % 2 else 7519,
+                }
+            )
     frame = pd.DataFrame(rows)
     for item in ESS_ITEMS:
         frame[item] = rng.integers(0, 11, size=len(frame))
@@ -208,6 +226,7 @@ def test_load_ess_round_trip_of_course_file(tmp_path, ess):
 # ---------------------------------------------------------------------------
 # Bad input
 # ---------------------------------------------------------------------------
+
 
 def test_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):

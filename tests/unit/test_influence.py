@@ -60,8 +60,7 @@ def test_hat_values_by_brute_force(sleep_fits):
     np.add.at(blocks.C, blocks.cluster_of, blocks.XZy[:, :, None] * blocks.XZy[:, None, :])
     _, r1 = _conditional(blocks, blocks.solve(blocks.theta0))
     # fitted = y - resid, so d fitted_i = eps - (r1_i - r0_i)
-    assert (eps - (r1[i] - r0[i])) / eps == pytest.approx(
-        hat_values(sleep_fits["rs_reml"]).iloc[i], rel=1e-8)
+    assert (eps - (r1[i] - r0[i])) / eps == pytest.approx(hat_values(sleep_fits["rs_reml"]).iloc[i], rel=1e-8)
 
 
 def test_group_deletion_matches_lme4(sleep_influence):
@@ -74,33 +73,36 @@ def test_group_deletion_matches_lme4(sleep_influence):
         assert row["cooks_distance"] * scale == pytest.approx(ref(stem + ".cooks"), rel=1e-3)
         assert row["dfbetas:Days"] == pytest.approx(ref(stem + ".dfbetas_Days"), rel=1e-3, abs=1e-4)
     # the deleted fits' variances themselves (full values from the fit, not typed)
-    fit_vc = helpers.varcomp(quiet_fit("Reaction ~ Days", helpers.load("sleepstudy"), "Subject",
-                                       re_formula="~Days"))["estimate"]
+    fit_vc = helpers.varcomp(
+        quiet_fit("Reaction ~ Days", helpers.load("sleepstudy"), "Subject", re_formula="~Days")
+    )["estimate"]
     for subject in infl.index:
         stem = f"sleepstudy.rs.reml.infl.{subject}"
-        for col, key, comp in (("change:Intercept", "var_intercept", "Intercept"),
-                               ("change:Days", "var_slope", "Days"),
-                               ("change:Residual", "var_residual", "Residual")):
+        for col, key, comp in (
+            ("change:Intercept", "var_intercept", "Intercept"),
+            ("change:Days", "var_slope", "Days"),
+            ("change:Residual", "var_residual", "Residual"),
+        ):
             # lme4's influence() refits stop early (maxfun = 1000): for subject 372 its
             # intercept variance is about 0.02 % above a fresh lmer() fit's; the criterion
             # is flat there. Agreement to 5e-4 relative.
-            assert fit_vc[comp] + infl.loc[subject, col] == pytest.approx(
-                ref(stem + "." + key), rel=5e-4)
+            assert fit_vc[comp] + infl.loc[subject, col] == pytest.approx(ref(stem + "." + key), rel=5e-4)
     assert len(refs("sleepstudy.rs.reml.infl.")) == 18 * 5 + 1
 
 
 def test_group_deletion_is_an_exact_refit(sleep_data, sleep_fits, sleep_influence):
     """Leaving subject 308 out equals fitting without it (fit_mixed, from scratch)."""
-    without = quiet_fit("Reaction ~ Days", sleep_data[sleep_data["Subject"] != 308], "Subject",
-                        re_formula="~Days")
+    without = quiet_fit(
+        "Reaction ~ Days", sleep_data[sleep_data["Subject"] != 308], "Subject", re_formula="~Days"
+    )
     full = sleep_fits["rs_reml"]
     change = without.fe_params - full.fe_params
     se = np.sqrt(np.diag(without.cov_params().loc[change.index, change.index]))
-    assert sleep_influence.loc[308, "dfbetas:Days"] == pytest.approx((change / se)["Days"],
-                                                                     rel=1e-4)
+    assert sleep_influence.loc[308, "dfbetas:Days"] == pytest.approx((change / se)["Days"], rel=1e-4)
     vc_full, vc_without = helpers.varcomp(full)["estimate"], helpers.varcomp(without)["estimate"]
     assert sleep_influence.loc[308, "change:Cov(Intercept, Days)"] == pytest.approx(
-        vc_without["Cov(Intercept, Days)"] - vc_full["Cov(Intercept, Days)"], rel=1e-3)
+        vc_without["Cov(Intercept, Days)"] - vc_full["Cov(Intercept, Days)"], rel=1e-3
+    )
 
 
 def test_observation_deletion_is_an_exact_refit(sleep_data, sleep_fits):
@@ -109,8 +111,7 @@ def test_observation_deletion_is_an_exact_refit(sleep_data, sleep_fits):
     assert list(infl.index) == rows and (infl["n_deleted"] == 1).all()
     without = quiet_fit("Reaction ~ Days", sleep_data.drop(index=59), "Subject", re_formula="~Days")
     full = sleep_fits["rs_reml"]
-    resid = (helpers.varcomp(without)["estimate"]["Residual"]
-             - helpers.varcomp(full)["estimate"]["Residual"])
+    resid = helpers.varcomp(without)["estimate"]["Residual"] - helpers.varcomp(full)["estimate"]["Residual"]
     assert infl.loc[59, "change:Residual"] == pytest.approx(resid, rel=1e-4)
 
 
@@ -131,14 +132,18 @@ def test_ess_interviewer_deletion(ess_published):
     infl = influence(fit, rows=[7519, 4976])
     scale = ref("ess.pub.rs.reml.infl.cooks_scale")
     assert infl.loc[7519, "cooks_distance"] * scale == pytest.approx(
-        ref("ess.pub.rs.reml.infl.7519.cooks"), rel=2e-3)
+        ref("ess.pub.rs.reml.infl.7519.cooks"), rel=2e-3
+    )
     assert infl.loc[7519, "dfbetas:trstplc"] == pytest.approx(
-        ref("ess.pub.rs.reml.infl.7519.dfbetas_trstplc"), rel=2e-3)
+        ref("ess.pub.rs.reml.infl.7519.dfbetas_trstplc"), rel=2e-3
+    )
     vc = helpers.varcomp(fit)["estimate"]
     assert vc["trstplc"] + infl.loc[7519, "change:trstplc"] == pytest.approx(
-        ref("ess.pub.rs.reml.infl.7519.var_slope"), rel=2e-3)
+        ref("ess.pub.rs.reml.infl.7519.var_slope"), rel=2e-3
+    )
     assert vc["Intercept"] + infl.loc[4976, "change:Intercept"] == pytest.approx(
-        ref("ess.pub.rs.reml.infl.4976.var_intercept"), rel=2e-3)
+        ref("ess.pub.rs.reml.infl.4976.var_intercept"), rel=2e-3
+    )
 
 
 def test_influence_plot(sleep_influence):

@@ -15,24 +15,28 @@ from tests.unit.conftest import quiet_fit
 def pastes_fit():
     """Three levels: samples in casks in batches (lme4::Pastes)."""
     pastes = helpers.load("pastes")
-    return quiet_fit("strength ~ 1", pastes, groups="batch", re_formula="1",
-                     vc_formula={"cask": "0 + C(cask)"})
+    return quiet_fit(
+        "strength ~ 1", pastes, groups="batch", re_formula="1", vc_formula={"cask": "0 + C(cask)"}
+    )
 
 
 @pytest.fixture(scope="module")
 def penicillin_fit():
     """Crossed: plates x samples in one all-encompassing group (lme4::Penicillin)."""
     pen = helpers.load("penicillin").assign(one=1)
-    return quiet_fit("diameter ~ 1", pen, groups="one",
-                     vc_formula={"plate": "0 + C(plate)", "sample": "0 + C(sample)"})
+    return quiet_fit(
+        "diameter ~ 1", pen, groups="one", vc_formula={"plate": "0 + C(plate)", "sample": "0 + C(sample)"}
+    )
 
 
 def test_nested_matches_lme4(pastes_fit):
     table = variance_shares(pastes_fit)
     assert list(table.index) == ["batch", "cask", "Residual"]
-    ref = {"batch": value("pastes.nested.reml.var_batch_intercept"),
-           "cask": value("pastes.nested.reml.var_batch_cask_intercept"),
-           "Residual": value("pastes.nested.reml.var_residual")}
+    ref = {
+        "batch": value("pastes.nested.reml.var_batch_intercept"),
+        "cask": value("pastes.nested.reml.var_batch_cask_intercept"),
+        "Residual": value("pastes.nested.reml.var_residual"),
+    }
     for name, expected in ref.items():
         assert table.loc[name, "variance"] == pytest.approx(expected, rel=1e-3)
     total = sum(ref.values())
@@ -44,11 +48,14 @@ def test_crossed_matches_lme4(penicillin_fit):
     table = variance_shares(penicillin_fit)
     assert list(table.index) == ["plate", "sample", "Residual"]
     assert table.loc["plate", "variance"] == pytest.approx(
-        value("penicillin.crossed.reml.var_plate_intercept"), rel=1e-3)
+        value("penicillin.crossed.reml.var_plate_intercept"), rel=1e-3
+    )
     assert table.loc["sample", "variance"] == pytest.approx(
-        value("penicillin.crossed.reml.var_sample_intercept"), rel=1e-3)
+        value("penicillin.crossed.reml.var_sample_intercept"), rel=1e-3
+    )
     assert table.loc["Residual", "variance"] == pytest.approx(
-        value("penicillin.crossed.reml.var_residual"), rel=1e-3)
+        value("penicillin.crossed.reml.var_residual"), rel=1e-3
+    )
     assert np.isclose(table["share"].sum(), 1.0)
 
 
@@ -68,8 +75,9 @@ def test_random_slope_refused(sleep_fits):
 
 def test_vc_slope_refused(sleep_data):
     data = sleep_data.assign(one=1)
-    fit = quiet_fit("Reaction ~ Days", data, groups="Subject", re_formula="1",
-                    vc_formula={"days": "0 + C(Subject):Days"})
+    fit = quiet_fit(
+        "Reaction ~ Days", data, groups="Subject", re_formula="1", vc_formula={"days": "0 + C(Subject):Days"}
+    )
     with pytest.raises(ValueError, match="not a 0/1 indicator"):
         variance_shares(fit)
 

@@ -23,9 +23,11 @@ def close_figures():
 
 
 def test_import_changes_no_global_style():
-    code = ("import matplotlib as mpl; before = dict(mpl.rcParams); import helpers, helpers.plots; "
-            "after = dict(mpl.rcParams); "
-            "print(sorted(k for k in before if str(before[k]) != str(after[k])))")
+    code = (
+        "import matplotlib as mpl; before = dict(mpl.rcParams); import helpers, helpers.plots; "
+        "after = dict(mpl.rcParams); "
+        "print(sorted(k for k in before if str(before[k]) != str(after[k])))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -74,8 +76,9 @@ def test_result_plots_return_the_axes(name, sleep_fits):
     assert ax2 is not ax and ax2.figure is not fig
 
 
-@pytest.mark.parametrize("name", ["resid_qq", "resid_vs_fitted", "eblup_qq", "caterpillar", "shrinkage",
-                                  "profile"])
+@pytest.mark.parametrize(
+    "name", ["resid_qq", "resid_vs_fitted", "eblup_qq", "caterpillar", "shrinkage", "profile"]
+)
 def test_result_plots_refuse_non_mixed(name, sleep_data):
     with pytest.raises(TypeError, match="fitted mixed model"):
         getattr(plots, name)(smf.ols("Reaction ~ Days", sleep_data).fit())
@@ -100,8 +103,13 @@ def test_caterpillar_sorted_intervals_and_labelled_outlier():
     assert labels == ["7"]
     # all 30 clusters drawn, sorted by estimate
     lines = [line for line in ax.lines if len(line.get_xdata()) > 0]
-    points = np.concatenate([np.column_stack([line.get_xdata(), line.get_ydata()]) for line in lines
-                             if line.get_linestyle() == "None"])
+    points = np.concatenate(
+        [
+            np.column_stack([line.get_xdata(), line.get_ydata()])
+            for line in lines
+            if line.get_linestyle() == "None"
+        ]
+    )
     assert len(points) == 30
     order = points[np.argsort(points[:, 1])]
     assert np.all(np.diff(order[:, 0]) >= 0)
@@ -162,8 +170,9 @@ def test_eblup_qq_standardised_points(sleep_fits):
     assert ax.get_ylabel() == "standardised EBLUP of Days"
     _, ax_raw = _fig_ax()
     plots.eblup_qq(fit, term="Days", ax=ax_raw)
-    np.testing.assert_allclose(ax_raw.collections[0].get_offsets()[:, 1],
-                               np.sort(eb["estimate"].to_numpy()), rtol=1e-10)
+    np.testing.assert_allclose(
+        ax_raw.collections[0].get_offsets()[:, 1], np.sort(eb["estimate"].to_numpy()), rtol=1e-10
+    )
 
 
 def test_extra_keywords_reach_matplotlib(sleep_data, sleep_fits):

@@ -49,8 +49,9 @@ def frames(draw):
     return frame
 
 
-specs = st.tuples(st.sampled_from(["y ~ x", "y ~ 1", "y ~ x + w", "x ~ y"]),
-                  st.sampled_from([None, "~x"]), st.booleans())
+specs = st.tuples(
+    st.sampled_from(["y ~ x", "y ~ 1", "y ~ x + w", "x ~ y"]), st.sampled_from([None, "~x"]), st.booleans()
+)
 
 
 def _raised_by_helpers(err: BaseException) -> bool:
@@ -83,8 +84,12 @@ def test_random_frames_fit_or_fail_clearly(frame, spec):
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 2**16), n_groups=st.integers(3, 8), size=st.integers(2, 6),
-       tau=st.sampled_from([0.0, 0.5, 2.0]))
+@given(
+    seed=st.integers(0, 2**16),
+    n_groups=st.integers(3, 8),
+    size=st.integers(2, 6),
+    tau=st.sampled_from([0.0, 0.5, 2.0]),
+)
 def test_fit_mixed_is_at_least_as_good_as_statsmodels_default(seed, n_groups, size, tau):
     """Whatever the data, fit_mixed never ends below statsmodels' own default fit."""
     import statsmodels.formula.api as smf

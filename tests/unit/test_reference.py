@@ -21,6 +21,7 @@ COLUMNS = ["id", "source", "table", "quantity", "value", "digits", "verified"]
 
 # --- the store ------------------------------------------------------------------------------
 
+
 def test_store_loads_with_its_columns_and_unique_ids():
     files = sorted(STORE.glob("*.csv"))
     assert {f.name for f in files} >= {"published.csv", "lme4_chapters.csv"}
@@ -41,8 +42,9 @@ def test_every_value_says_how_it_was_verified():
     store = reference.values("")
     for _, row in store.iterrows():
         verified = row["verified"]
-        assert verified.startswith(("http://", "https://", "our lme4 run: tests/reference/r/",
-                                    "unverified: ")), (row["id"], verified)
+        assert verified.startswith(
+            ("http://", "https://", "our lme4 run: tests/reference/r/", "unverified: ")
+        ), (row["id"], verified)
         if verified.startswith("our lme4 run: "):
             script = verified.split(": ", 1)[1].split()[0]
             assert (ROOT / script).is_file(), (row["id"], script)
@@ -81,6 +83,7 @@ def test_compare_judges_within_the_printed_rounding():
 
 # --- the course pack carries the store --------------------------------------------------------
 
+
 def test_course_pack_carries_the_store_and_helpers_finds_it(tmp_path):
     sys.path.insert(0, str(ROOT / "_ext"))
     try:
@@ -94,10 +97,13 @@ def test_course_pack_carries_the_store_and_helpers_finds_it(tmp_path):
         packed = sorted(n.split("/", 1)[1] for n in names if n.split("/")[1] == "reference")
         zf.extractall(tmp_path)
     assert packed == sorted(f"reference/{p.name}" for p in STORE.glob("*.csv"))
-    code = ("from helpers import reference; "
-            "print(reference.__file__); print(reference.value('sleepstudy.rs.reml.loglik'))")
-    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path / folder, check=True,
-                         capture_output=True, text=True).stdout.split()
+    code = (
+        "from helpers import reference; "
+        "print(reference.__file__); print(reference.value('sleepstudy.rs.reml.loglik'))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path / folder, check=True, capture_output=True, text=True
+    ).stdout.split()
     assert Path(out[0]).resolve().is_relative_to((tmp_path / folder).resolve())
     assert float(out[1]) == reference.value("sleepstudy.rs.reml.loglik")
 
@@ -129,8 +135,11 @@ def typed_reference_values(code: str, store: pd.DataFrame) -> list[str]:
     A literal counts when it has at least four significant digits (fewer would match too many
     ordinary numbers), is not a whole number, and equals a stored value rounded to the literal's own decimals.
     """
-    found = [f"inline table {m.group(1)}" for m in TABLE.finditer(code)
-             if len(NUMBER.findall(code[m.start():].split("\n\n", 1)[0])) >= 3]
+    found = [
+        f"inline table {m.group(1)}"
+        for m in TABLE.finditer(code)
+        if len(NUMBER.findall(code[m.start() :].split("\n\n", 1)[0])) >= 3
+    ]
     numbers = store["value"].abs().to_numpy()
     for literal in {m.group(1) for m in NUMBER.finditer(code)}:
         if _significant(literal) < 4 or float(literal).is_integer():
@@ -154,10 +163,15 @@ def _sources():
 
 def test_no_chapter_or_test_types_a_reference_value():
     store = reference.values("")
-    problems = {str(path.relative_to(ROOT)): found for path, code in _sources()
-                if (found := typed_reference_values(code, store))}
-    assert not problems, ("reference values typed outside tests/reference/ (read them with "
-                          f"helpers.reference.value instead): {problems}")
+    problems = {
+        str(path.relative_to(ROOT)): found
+        for path, code in _sources()
+        if (found := typed_reference_values(code, store))
+    }
+    assert not problems, (
+        "reference values typed outside tests/reference/ (read them with "
+        f"helpers.reference.value instead): {problems}"
+    )
 
 
 def test_the_scan_catches_a_planted_value():
@@ -167,10 +181,12 @@ def test_the_scan_catches_a_planted_value():
     assert typed_reference_values(clean, store) == []
     lme4 = reference.value("sleepstudy.rs.reml.var_subject_intercept")
     published = reference.values("exam.mlwin2012.rs.deviance").iloc[0]
-    for planted in (f"assert abs(v - {lme4:.3f}) < 1e-3",
-                    f"assert abs(fit.llf - (-{abs(reference.value('exam.rs.ml.loglik')):.4f})) < 1",
-                    f"x = {published['value']:.{int(published['digits'])}f}",
-                    'PUBLISHED = pd.DataFrame.from_records([("a", 1.5), ("b", 2.5), ("c", 0.25)])'):
+    for planted in (
+        f"assert abs(v - {lme4:.3f}) < 1e-3",
+        f"assert abs(fit.llf - (-{abs(reference.value('exam.rs.ml.loglik')):.4f})) < 1",
+        f"x = {published['value']:.{int(published['digits'])}f}",
+        'PUBLISHED = pd.DataFrame.from_records([("a", 1.5), ("b", 2.5), ("c", 0.25)])',
+    ):
         cell = f"```{{code-cell}} ipython3\n:tags: [remove-cell]\n\n{planted}\n```\n"
         code = "\n".join(CELL.findall(chapter + "\n" + cell))
         assert typed_reference_values(code, store), planted

@@ -13,8 +13,13 @@ from helpers.reference import value as ref
 from helpers.smalldf import kenward_roger, satterthwaite, small_sample_tests
 from tests.unit.conftest import quiet_fit
 
-TERMS = {"Intercept": "Intercept", "Days": "Days", "SchoolQuality": "SchoolQuality",
-         "StudentAge": "StudentAge", "StudentGender[T.Male]": "StudentGenderMale"}
+TERMS = {
+    "Intercept": "Intercept",
+    "Days": "Days",
+    "SchoolQuality": "SchoolQuality",
+    "StudentAge": "StudentAge",
+    "StudentGender[T.Male]": "StudentGenderMale",
+}
 
 
 @pytest.fixture(scope="module")
@@ -23,17 +28,22 @@ def fits(sleep_data, sleep_fits):
     schools = helpers.load("schools")
     return {
         "sleepstudy.rs.reml": sleep_fits["rs_reml"],
-        "sleepstudy_unb.rs.reml": quiet_fit("Reaction ~ Days", unbalanced, "Subject",
-                                            re_formula="~Days"),
-        "schools.ri.reml": quiet_fit("ExamScore ~ SchoolQuality + StudentAge + StudentGender",
-                                     schools, "SchoolID"),
+        "sleepstudy_unb.rs.reml": quiet_fit("Reaction ~ Days", unbalanced, "Subject", re_formula="~Days"),
+        "schools.ri.reml": quiet_fit(
+            "ExamScore ~ SchoolQuality + StudentAge + StudentGender", schools, "SchoolID"
+        ),
     }
 
 
-CASES = [("sleepstudy.rs.reml", "Intercept"), ("sleepstudy.rs.reml", "Days"),
-         ("sleepstudy_unb.rs.reml", "Intercept"), ("sleepstudy_unb.rs.reml", "Days"),
-         ("schools.ri.reml", "SchoolQuality"), ("schools.ri.reml", "StudentAge"),
-         ("schools.ri.reml", "StudentGender[T.Male]")]
+CASES = [
+    ("sleepstudy.rs.reml", "Intercept"),
+    ("sleepstudy.rs.reml", "Days"),
+    ("sleepstudy_unb.rs.reml", "Intercept"),
+    ("sleepstudy_unb.rs.reml", "Days"),
+    ("schools.ri.reml", "SchoolQuality"),
+    ("schools.ri.reml", "StudentAge"),
+    ("schools.ri.reml", "StudentGender[T.Male]"),
+]
 
 
 @pytest.mark.parametrize("key,term", CASES)
@@ -44,7 +54,7 @@ def test_satterthwaite_matches_lmertest(fits, key, term):
     assert out.den_df == pytest.approx(ref(stem + ".df"), rel=1e-4)
     assert out.se == pytest.approx(ref(stem + ".se"), rel=2e-5)
     assert out.p_value == pytest.approx(ref(stem + ".p"), rel=1e-3)
-    assert out.num_df == 1 and out.statistic == pytest.approx(out.t ** 2)
+    assert out.num_df == 1 and out.statistic == pytest.approx(out.t**2)
 
 
 @pytest.mark.parametrize("key,term", CASES)
