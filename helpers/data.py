@@ -56,7 +56,7 @@ REAL_DATA = {
     "cbpp": (
         "lme4",
         "cbpp",
-        "new cases of contagious bovine pleuropneumonia in 15 herds over 4 periods (Lesnoff et al. 2004)",
+        "new cases of contagious bovine pleuropneumonia in 15 herds over up to 4 periods (Lesnoff et al. 2004)",
     ),
     "oxboys": ("nlme", "Oxboys", "heights of 26 Oxford boys measured on 9 occasions (R package nlme)"),
     "orthodont": (
